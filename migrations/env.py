@@ -1,0 +1,47 @@
+"""Alembic environment: migrations run as the owner, over psycopg 3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from backbeat import models
+from backbeat.config import Settings
+from backbeat.embedded import resolve_urls, sqlalchemy_url
+
+IGNORED_TABLE_PREFIXES = ("procrastinate_",)
+"""Tables that belong to libraries and are created by their own SQL inside our migrations."""
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave library-owned tables out of autogenerate and `alembic check`."""
+    if type_ == "table" and name is not None:
+        return not name.startswith(IGNORED_TABLE_PREFIXES)
+    return True
+
+
+def owner_url() -> str:
+    """The URL passed in by the caller (tests, CLI), else the configured one."""
+    url = context.config.attributes.get("url")
+    return str(url) if url else resolve_urls(Settings()).owner
+
+
+def run_migrations_online() -> None:
+    """Apply migrations in one transaction."""
+    engine = create_engine(sqlalchemy_url(owner_url()), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=models.metadata,
+            include_name=include_name,
+            compare_type=True,
+            transaction_per_migration=False,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations_online()

@@ -1,0 +1,94 @@
+"""The application factory: lifespan, middleware, error handling and every router."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from backbeat import __version__, jobs
+from backbeat.config import Settings
+from backbeat.db import Database, anonymous_claims
+from backbeat.embedded import resolve_urls
+from backbeat.errors import install_error_handlers
+from backbeat.health import migration_heads
+from backbeat.health import router as health_router
+from backbeat.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from backbeat.observability import Metrics
+from backbeat.realtime import create_broker
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Backbeat: catalog, royalties, media and live features for music creator platforms.
+Errors are `application/problem+json` documents with a stable `code`."""
+
+
+def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
+    """Build the app; a given database (tests) is used as is and not disposed."""
+    metrics = Metrics()
+    app = FastAPI(
+        title="Backbeat",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan_for(settings, database),
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.claims_resolver = anonymous_claims
+    app.state.migration_heads = migration_heads()
+    if database is not None:
+        app.state.database = database
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    return app
+
+
+def lifespan_for(settings: Settings, given: Database | None):  # type: ignore[no-untyped-def]
+    """Open the database, the realtime broker and (optionally) a job worker for the app's life."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = given or Database.connect(
+            resolve_urls(settings), pool_size=settings.db_pool_size
+        )
+        app.state.database = database
+        app.state.broker = create_broker(
+            owner_uri=database.urls.owner, redis_url=settings.redis_url
+        )
+        worker = start_worker(settings, database)
+        try:
+            yield
+        finally:
+            await stop_worker(worker)
+            await app.state.broker.close()
+            if given is None:
+                await database.dispose()
+
+    return lifespan
+
+
+def start_worker(settings: Settings, database: Database) -> asyncio.Task[None] | None:
+    """Run jobs inside this process when configured to (the default for `backbeat serve`)."""
+    if not settings.run_worker:
+        return None
+    coroutine = jobs.run_worker(database, concurrency=settings.worker_concurrency)
+    return asyncio.create_task(coroutine, name="job-worker")
+
+
+async def stop_worker(worker: asyncio.Task[None] | None) -> None:
+    """Cancel the in-process worker; procrastinate lets running jobs finish or retry."""
+    if worker is None:
+        return
+    worker.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await worker
+
+
+def app_from_environment() -> FastAPI:
+    """Uvicorn's factory: settings from the environment (what `backbeat serve` sets up)."""
+    return create_app(Settings())

@@ -1,0 +1,231 @@
+"""The `backbeat` command: serve, worker, database, demo data and jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from alembic import command
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import text
+
+from backbeat import __version__, jobs
+from backbeat.config import Settings
+from backbeat.db import Database, session_scope
+from backbeat.demo import load_demo
+from backbeat.embedded import DatabaseUrls, resolve_urls
+from backbeat.health import alembic_config
+from backbeat.observability import configure_logging
+
+app = typer.Typer(help="Backbeat: a backend for music creator platforms.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(jobs_app, name="jobs")
+console = Console()
+T = TypeVar("T")
+
+
+def settings_and_urls() -> tuple[Settings, DatabaseUrls]:
+    """Settings from the environment and the database they point at (starting it if embedded)."""
+    settings = Settings()
+    configure_logging(settings.log_format, "WARNING")
+    return settings, resolve_urls(settings)
+
+
+def with_database(urls: DatabaseUrls, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run async work against the database, disposing connections afterwards."""
+
+    async def run() -> T:
+        database = Database.connect(urls, pool_size=2)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def upgrade(urls: DatabaseUrls) -> None:
+    """Apply every migration (idempotent)."""
+    command.upgrade(alembic_config(urls.owner), "head")
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether we can bind the port, so a second `make run` gets a message, not a traceback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def print_demo(urls: DatabaseUrls) -> None:
+    """Load the demo data and show what each domain added."""
+
+    async def work(database: Database) -> list[tuple[str, list[str]]]:
+        async with session_scope(database) as session:
+            return await load_demo(session)
+
+    for name, lines in with_database(urls, work):
+        console.print(f"[bold]{name}[/bold]")
+        for line in lines:
+            console.print(f"  {line}")
+
+
+def exit_on_sigterm(signum: int, frame: object) -> None:
+    """Uvicorn re-raises SIGTERM after shutdown: exit normally so the embedded server stops."""
+    raise SystemExit(128 + signum)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind.")] = None,
+    workers: Annotated[int | None, typer.Option(help="API processes.")] = None,
+    worker: Annotated[bool, typer.Option(help="Run a job worker in each API process.")] = True,
+    demo: Annotated[bool, typer.Option(help="Load the demo data first (idempotent).")] = False,
+) -> None:
+    """Migrate, optionally load demo data, and serve the API (docs at /docs)."""
+    settings, urls = settings_and_urls()
+    host, port = host or settings.host, port or settings.port
+    if not port_is_free(host, port):
+        console.print(
+            f"[red]Port {port} on {host} is already in use.[/red] "
+            "Stop the other server or choose another: backbeat serve --port 8001"
+        )
+        raise typer.Exit(code=1)
+    upgrade(urls)
+    if demo:
+        print_demo(urls)
+    os.environ["BACKBEAT_DATABASE_URL"] = urls.owner
+    os.environ["BACKBEAT_API_DATABASE_URL"] = urls.api
+    os.environ["BACKBEAT_RUN_WORKER"] = "true" if worker else "false"
+    configure_logging(settings.log_format, settings.log_level)
+    console.print(f"Backbeat {__version__} on http://{host}:{port}  (API docs: /docs)")
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
+    uvicorn.run(
+        "backbeat.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        log_config=None,
+    )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs run at once.")] = 4,
+) -> None:
+    """Run background jobs until interrupted (as many of these as you like)."""
+    settings, urls = settings_and_urls()
+    configure_logging(settings.log_format, settings.log_level)
+    console.print("Worker running; Ctrl-C to stop.")
+    try:
+        with_database(urls, lambda database: jobs.run_worker(database, concurrency=concurrency))
+    except KeyboardInterrupt:
+        console.print("Worker stopped.")
+
+
+@app.command()
+def version() -> None:
+    """Print Backbeat's version."""
+    console.print(__version__)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    _, urls = settings_and_urls()
+    upgrade(urls)
+    console.print("Database is at the latest revision.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's schema revision."""
+    _, urls = settings_and_urls()
+
+    async def work(database: Database) -> str | None:
+        async with session_scope(database) as session:
+            exists = await session.scalar(text("select to_regclass('public.alembic_version')"))
+            if exists is None:
+                return None
+            revision = await session.scalar(text("select version_num from alembic_version"))
+            return str(revision) if revision is not None else None
+
+    revision = with_database(urls, work)
+    console.print(revision or "(empty database: run `backbeat db upgrade`)")
+
+
+@db_app.command("reset")
+def db_reset(
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: every row is deleted.")] = False,
+) -> None:
+    """Drop every table and migrate from scratch (development only)."""
+    settings, urls = settings_and_urls()
+    if not settings.is_development:
+        console.print("[red]db reset is refused outside development.[/red]")
+        raise typer.Exit(code=1)
+    if not yes:
+        console.print("This deletes every row. Run again with --yes to confirm.")
+        raise typer.Exit(code=1)
+
+    async def work(database: Database) -> None:
+        async with session_scope(database) as session:
+            await session.execute(text("drop schema if exists auth cascade"))
+            await session.execute(text("drop schema public cascade"))
+            await session.execute(text("create schema public"))
+
+    with_database(urls, work)
+    upgrade(urls)
+    console.print("Database reset to an empty schema at the latest revision.")
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo data (safe to run again: nothing is duplicated)."""
+    _, urls = settings_and_urls()
+    upgrade(urls)
+    print_demo(urls)
+
+
+@jobs_app.command("list")
+def jobs_list(
+    status: Annotated[str | None, typer.Option(help="todo, doing, succeeded, failed, …")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+) -> None:
+    """Show recent background jobs."""
+    _, urls = settings_and_urls()
+
+    async def work(database: Database) -> list[jobs.JobRow]:
+        async with session_scope(database) as session:
+            return await jobs.list_jobs(session, status=status, limit=limit)
+
+    table = Table("id", "task", "status", "attempts", "key", "scheduled")
+    for row in with_database(urls, work):
+        table.add_row(
+            str(row.id),
+            row.task_name,
+            row.status,
+            str(row.attempts),
+            row.queueing_lock or "",
+            str(row.scheduled_at or ""),
+        )
+    console.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

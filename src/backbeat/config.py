@@ -1,0 +1,54 @@
+"""Settings: the one place that reads the environment (prefix BACKBEAT_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "development-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    """Everything Backbeat can be configured with; built once at the edge and passed in."""
+
+    model_config = SettingsConfigDict(env_prefix="BACKBEAT_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str | None = Field(
+        default=None, description="Owner connection (migrations, CLI, jobs); absent: embedded."
+    )
+    api_database_url: str | None = Field(
+        default=None, description="The API's login role; absent: database_url as backbeat_api."
+    )
+    redis_url: str | None = None
+    data_dir: Path = Path(".backbeat")
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    run_worker: bool = True
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        """A default secret in production would let anyone mint tokens."""
+        if self.environment == "production" and self.secret_key.get_secret_value() in {
+            DEFAULT_SECRET,
+            "",
+        }:
+            raise ValueError("BACKBEAT_SECRET_KEY must be set to a real secret in production")
+        if self.environment == "production" and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("BACKBEAT_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        """Destructive commands (db reset) are allowed only here."""
+        return self.environment in {"development", "test"}

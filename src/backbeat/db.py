@@ -1,0 +1,146 @@
+"""Database plumbing: the declarative base, engines, sessions, and row-level security claims."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, MetaData, text
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+from backbeat.embedded import DatabaseUrls, sqlalchemy_url
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ANON_ROLE = "backbeat_anon"
+USER_ROLE = "backbeat_user"
+SERVICE_ROLE = "backbeat_service"
+
+
+class Base(DeclarativeBase):
+    """Every table's base: named constraints and timezone-aware timestamps."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: DateTime(timezone=True)}
+
+
+@dataclass(frozen=True)
+class Claims:
+    """Who is calling, as row-level security policies see it through auth.jwt()."""
+
+    sub: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def db_role(self) -> str:
+        """Signed-in callers act as backbeat_user, everyone else as backbeat_anon."""
+        return USER_ROLE if self.sub else ANON_ROLE
+
+    def as_json(self) -> str:
+        """The claims document that auth.jwt() returns."""
+        return json.dumps({**self.payload, "sub": self.sub, "role": self.db_role})
+
+
+ANONYMOUS = Claims()
+
+ClaimsResolver = Callable[[Request], Awaitable[Claims]]
+
+
+async def anonymous_claims(request: Request) -> Claims:
+    """The resolver used until a domain installs a real one: everyone is anonymous."""
+    return ANONYMOUS
+
+
+async def apply_claims(session: AsyncSession, claims: Claims) -> None:
+    """Switch role and set claims for this transaction, in one round trip."""
+    await session.execute(
+        text(
+            "select set_config('role', :role, true), "
+            "set_config('request.jwt.claims', :claims, true)"
+        ),
+        {"role": claims.db_role, "claims": claims.as_json()},
+    )
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An async engine on psycopg 3 for any postgres URI."""
+    return create_async_engine(
+        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+@dataclass
+class Database:
+    """The two ways into PostgreSQL: as the API's login role, and as the owner."""
+
+    urls: DatabaseUrls
+    api_engine: AsyncEngine
+    owner_engine: AsyncEngine
+    api_sessions: async_sessionmaker[AsyncSession]
+    owner_sessions: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def connect(cls, urls: DatabaseUrls, *, pool_size: int = 10) -> Database:
+        """Engines and session factories for both roles (connections open lazily)."""
+        api = make_engine(urls.api, pool_size=pool_size)
+        owner = make_engine(urls.owner, pool_size=max(2, pool_size // 2))
+        return cls(urls, api, owner, sessionmaker_for(api), sessionmaker_for(owner))
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.api_engine.dispose()
+        await self.owner_engine.dispose()
+
+
+def sessionmaker_for(bind: AsyncEngine | AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded values after commit (responses are built after it)."""
+    if isinstance(bind, AsyncConnection):
+        return async_sessionmaker(
+            bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+    return async_sessionmaker(bind=bind, expire_on_commit=False)
+
+
+async def request_claims(request: Request) -> Claims:
+    """The caller's claims, from the resolver the app installed."""
+    resolver: ClaimsResolver = request.app.state.claims_resolver
+    return await resolver(request)
+
+
+async def get_session(
+    request: Request, claims: Annotated[Claims, Depends(request_claims)]
+) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, as the caller's role; committed before the response."""
+    database: Database = request.app.state.database
+    async with database.api_sessions() as session, session.begin():
+        await apply_claims(session, claims)
+        request.state.claims = claims
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+@asynccontextmanager
+async def session_scope(database: Database) -> AsyncIterator[AsyncSession]:
+    """One owner transaction for a CLI command or a job (bypasses row-level security)."""
+    async with database.owner_sessions() as session, session.begin():
+        yield session

@@ -1,0 +1,20 @@
+"""Demo data: each domain adds an idempotent loader; `backbeat demo load` runs them in order."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
+"""Loads one domain's demo rows (skipping what exists) and returns lines to show the user."""
+
+
+def loaders() -> list[tuple[str, DemoLoader]]:
+    """Every domain's loader, in dependency order."""
+    return []
+
+
+async def load_demo(session: AsyncSession) -> list[tuple[str, list[str]]]:
+    """Run every loader in one transaction; returns what each reported."""
+    return [(name, await loader(session)) for name, loader in loaders()]

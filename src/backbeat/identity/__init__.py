@@ -1,0 +1,1 @@
+"""Identity: accounts, credentials, sessions, MFA and wallet proofs."""

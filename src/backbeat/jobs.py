@@ -1,0 +1,121 @@
+"""The background job queue: procrastinate on PostgreSQL, enqueued in the caller's transaction."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import procrastinate
+from procrastinate import RetryStrategy
+from procrastinate.app import WorkerOptions
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbeat.db import Database
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "backbeat"
+DEFAULT_QUEUE = "default"
+DEFAULT_RETRY = RetryStrategy(max_attempts=5, exponential_wait=2)
+
+tasks = procrastinate.Blueprint()
+"""Every domain registers its tasks here: `@jobs.tasks.task(name="media.analyse", ...)`."""
+
+TASK_MODULES = ("backbeat.realtime_store",)
+"""Modules whose import registers tasks; a worker imports them all before it starts."""
+
+
+def task_name(name: str) -> str:
+    """The full name a task is stored under."""
+    return f"{NAMESPACE}:{name}"
+
+
+def build_app(owner_uri: str) -> procrastinate.App:
+    """A procrastinate app on the owner connection with every registered task."""
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=owner_uri))
+    app.add_tasks_from(tasks, namespace=NAMESPACE)
+    return app
+
+
+def database_of(context: procrastinate.JobContext) -> Database:
+    """The Database a worker was started with (tasks use it through session_scope)."""
+    database = (context.additional_context or {}).get("database")
+    if not isinstance(database, Database):
+        raise RuntimeError("the worker was started without a database in its context")
+    return database
+
+
+async def enqueue(
+    session: AsyncSession,
+    name: str,
+    args: dict[str, Any],
+    *,
+    idempotency_key: str | None = None,
+    queue: str = DEFAULT_QUEUE,
+    scheduled_at: datetime | None = None,
+) -> int | None:
+    """Queue a job in the caller's transaction; None when an identical key is already waiting."""
+    result = await session.execute(
+        text("select backbeat_enqueue_job(:task, cast(:args as jsonb), :queue, :key, :at)"),
+        {
+            "task": task_name(name),
+            "args": json.dumps(args),
+            "queue": queue,
+            "key": idempotency_key,
+            "at": scheduled_at,
+        },
+    )
+    job_id: int | None = result.scalar_one()
+    return job_id
+
+
+async def run_worker(
+    database: Database, *, concurrency: int = 4, wait: bool = True, queues: list[str] | None = None
+) -> None:
+    """Run jobs until cancelled (or, with wait=False, until the queue is empty)."""
+    app = build_app(database.urls.owner)
+    options: WorkerOptions = {
+        "concurrency": concurrency,
+        "wait": wait,
+        "install_signal_handlers": False,
+        "additional_context": {"database": database},
+    }
+    if queues is not None:  # procrastinate: no `queues` argument means every queue
+        options["queues"] = queues
+    async with app.open_async():
+        await app.run_worker_async(**options)
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One job as `backbeat jobs list` shows it."""
+
+    id: int
+    task_name: str
+    status: str
+    attempts: int
+    queueing_lock: str | None
+    scheduled_at: datetime | None
+
+
+async def list_jobs(
+    session: AsyncSession, *, status: str | None = None, limit: int = 50
+) -> list[JobRow]:
+    """The most recent jobs, newest first."""
+    rows = await session.execute(
+        text(
+            "select id, task_name, status::text, attempts, queueing_lock, scheduled_at "
+            "from procrastinate_jobs "
+            "where (cast(:status as text) is null or status::text = :status) "
+            "order by id desc limit :limit"
+        ),
+        {"status": status, "limit": limit},
+    )
+    return [JobRow(*row) for row in rows.all()]

@@ -1,0 +1,152 @@
+"""One embedded PostgreSQL per run, migrated once into a template; each test rolls back."""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import pytest_asyncio
+from alembic import command
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from backbeat.app import create_app
+from backbeat.config import Settings
+from backbeat.db import Database, sessionmaker_for
+from backbeat.embedded import DatabaseUrls, api_url_for, ensure_database, libpq_uri, sqlalchemy_url
+from backbeat.health import alembic_config
+
+TEMPLATE = "backbeat_template"
+
+
+@pytest.fixture(scope="session")
+def server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway embedded PostgreSQL 16 with pgvector, deleted at the end of the run."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+
+
+def database_uri(server_uri: str, name: str) -> str:
+    """The URI of database `name` on the test server."""
+    return libpq_uri(sqlalchemy_url(server_uri).set(database=name))
+
+
+def clone_database(server_uri: str, name: str) -> DatabaseUrls:
+    """A new database copied from the migrated template (fast: a file copy)."""
+    with psycopg.connect(server_uri, autocommit=True) as conn:
+        conn.execute(f'create database "{name}" template "{TEMPLATE}"')
+    owner = database_uri(server_uri, name)
+    return DatabaseUrls(owner=owner, api=api_url_for(owner))
+
+
+def drop_database(server_uri: str, name: str) -> None:
+    """Drop a cloned database, disconnecting whoever is left."""
+    with psycopg.connect(server_uri, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture(scope="session")
+def template_uri(server_uri: str) -> str:
+    """The template database, migrated to head once per run."""
+    uri = ensure_database(server_uri, TEMPLATE)
+    command.upgrade(alembic_config(uri), "head")
+    return uri
+
+
+@pytest.fixture(scope="session")
+def test_urls(server_uri: str, template_uri: str) -> DatabaseUrls:
+    """The database that rolled-back tests share."""
+    return clone_database(server_uri, "backbeat_test")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def database(test_urls: DatabaseUrls) -> AsyncIterator[Database]:
+    """Engines on the shared test database."""
+    db = Database.connect(test_urls, pool_size=2)
+    yield db
+    await db.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def connection(database: Database) -> AsyncIterator[AsyncConnection]:
+    """An owner connection inside a transaction that is rolled back after the test."""
+    async with database.owner_engine.connect() as conn:
+        transaction = await conn.begin()
+        yield conn
+        await transaction.rollback()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """An owner session in the test's transaction (for factories and assertions)."""
+    async with sessionmaker_for(connection)() as owner_session:
+        yield owner_session
+
+
+def settings_for_tests(**overrides: object) -> Settings:
+    """Settings for tests: no worker, no Redis unless asked."""
+    values: dict[str, object] = {"environment": "test", "run_worker": False, **overrides}
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def rollback_database(database: Database, connection: AsyncConnection) -> Database:
+    """A Database whose every session joins the test's transaction as a savepoint."""
+    sessions = sessionmaker_for(connection)
+    return Database(database.urls, database.api_engine, database.owner_engine, sessions, sessions)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def app(database: Database, connection: AsyncConnection) -> AsyncIterator[FastAPI]:
+    """The real app, its requests running inside the test's transaction."""
+    application = create_app(settings_for_tests(), database=rollback_database(database, connection))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(app: FastAPI, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for the app; after each response the test's connection is owner again."""
+
+    async def back_to_owner(response: httpx.Response) -> None:
+        await connection.execute(
+            text("reset role; select set_config('request.jwt.claims', '', true)")
+        )
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks={"response": [back_to_owner]}
+    ) as http:
+        yield http
+
+
+@pytest.fixture
+def committed_urls(server_uri: str, template_uri: str) -> Iterator[DatabaseUrls]:
+    """A fresh migrated database for tests that must really commit (locks, NOTIFY, jobs)."""
+    name = f"backbeat_c_{uuid.uuid4().hex[:12]}"
+    yield clone_database(server_uri, name)
+    drop_database(server_uri, name)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def committed_database(committed_urls: DatabaseUrls) -> AsyncIterator[Database]:
+    """Engines on a fresh committed database."""
+    db = Database.connect(committed_urls, pool_size=2)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout, for tests that read project files."""
+    return Path(__file__).resolve().parents[1]

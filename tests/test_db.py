@@ -1,0 +1,113 @@
+"""The schema matches the models, and row-level security really holds through the API's role."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbeat.db import Claims
+from backbeat.embedded import DatabaseUrls
+from backbeat.health import alembic_config
+from tests.rls import acting_as
+
+POLICY_TABLE = """
+create table rls_probe (id serial primary key, owner_id uuid not null, note text not null);
+alter table rls_probe enable row level security;
+create policy rls_probe_own on rls_probe for select to backbeat_user
+  using (owner_id = (select auth.uid()));
+grant select on rls_probe to backbeat_user, backbeat_anon;
+"""
+
+
+class TestMigrations:
+    def test_models_and_migrations_agree(self, template_uri: str) -> None:
+        command.check(alembic_config(template_uri))
+
+    async def test_extension_roles_and_auth_functions_exist(self, session: AsyncSession) -> None:
+        vector = await session.scalar(
+            text("select extversion from pg_extension where extname = 'vector'")
+        )
+        roles = await session.scalars(
+            text("select rolname from pg_roles where rolname like 'backbeat_%' order by 1")
+        )
+        assert vector is not None
+        assert list(roles) == ["backbeat_anon", "backbeat_api", "backbeat_service", "backbeat_user"]
+
+    async def test_api_login_role_has_no_privileges_of_its_own(self, session: AsyncSession) -> None:
+        flags = (
+            await session.execute(
+                text(
+                    "select rolinherit, rolbypassrls, rolsuper from pg_roles "
+                    "where rolname = 'backbeat_api'"
+                )
+            )
+        ).one()
+        assert tuple(flags) == (False, False, False)
+
+
+class TestClaims:
+    async def test_auth_functions_read_the_transaction_claims(self, session: AsyncSession) -> None:
+        user_id = uuid.uuid4()
+        async with acting_as(session, user_id, app_roles=["artist"]):
+            row = (
+                await session.execute(
+                    text("select auth.uid(), auth.role(), auth.jwt() -> 'app_roles', current_user")
+                )
+            ).one()
+        assert row[0] == user_id
+        assert row[1] == "backbeat_user"
+        assert row[2] == ["artist"]
+        assert row[3] == "backbeat_user"
+
+    async def test_anonymous_has_no_uid(self, session: AsyncSession) -> None:
+        async with acting_as(session):
+            uid, role = (await session.execute(text("select auth.uid(), current_user"))).one()
+        assert uid is None and role == "backbeat_anon"
+
+    def test_claims_pick_the_database_role(self) -> None:
+        assert Claims(sub="u").db_role == "backbeat_user"
+        assert Claims().db_role == "backbeat_anon"
+
+
+def seed_probe(owner_uri: str, alice: uuid.UUID, bob: uuid.UUID) -> None:
+    with psycopg.connect(owner_uri, autocommit=True) as conn:
+        conn.execute(POLICY_TABLE)
+        conn.execute(
+            "insert into rls_probe (owner_id, note) values (%s, 'alice'), (%s, 'bob')", (alice, bob)
+        )
+
+
+def notes_seen(api_uri: str, role: str, claims: Claims) -> list[str]:
+    """What the API's own login connection sees after switching role, as requests do."""
+    with psycopg.connect(api_uri) as conn:
+        conn.execute(
+            "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
+            (role, claims.as_json()),
+        )
+        return [r[0] for r in conn.execute("select note from rls_probe order by note").fetchall()]
+
+
+class TestRowLevelSecurity:
+    def test_hidden_row_is_invisible_to_api_and_visible_to_service(
+        self, committed_urls: DatabaseUrls
+    ) -> None:
+        alice, bob = uuid.uuid4(), uuid.uuid4()
+        seed_probe(committed_urls.owner, alice, bob)
+        as_alice = Claims(sub=str(alice))
+        assert notes_seen(committed_urls.api, "backbeat_user", as_alice) == ["alice"]
+        assert notes_seen(committed_urls.api, "backbeat_anon", Claims()) == []
+        assert notes_seen(committed_urls.api, "backbeat_service", Claims()) == ["alice", "bob"]
+
+    def test_api_login_role_alone_reads_nothing(self, committed_urls: DatabaseUrls) -> None:
+        seed_probe(committed_urls.owner, uuid.uuid4(), uuid.uuid4())
+        with psycopg.connect(committed_urls.api) as conn:
+            try:
+                conn.execute("select count(*) from rls_probe")
+                refused = False
+            except psycopg.errors.InsufficientPrivilege:
+                refused = True
+        assert refused

@@ -12,7 +12,9 @@ DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
 
 def loaders() -> list[tuple[str, DemoLoader]]:
     """Every domain's loader, in dependency order."""
-    return []
+    from backbeat.identity.demo import load_demo_users
+
+    return [("identity", load_demo_users)]
 
 
 async def load_demo(session: AsyncSession) -> list[tuple[str, list[str]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -81,6 +82,12 @@ async def create_user(
     except IntegrityError as exc:  # a concurrent sign-up won the race
         raise EmailTaken("An account with this email or username already exists.") from exc
     return user
+
+
+def username_from_email(email: str) -> str:
+    """A valid username from an email's local part (the CLI's default)."""
+    local = re.sub(r"[^a-z0-9_]", "_", email.split("@")[0].lower())[:30]
+    return local if len(local) >= 3 else f"{local}_user"
 
 
 async def new_wallet_username(session: AsyncSession) -> str:

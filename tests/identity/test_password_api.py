@@ -130,7 +130,18 @@ class TestNothingLeaks:
             json={"grant_type": "refresh_token", "refresh_token": data["refresh_token"]},
         )
         await sign_in(client, email, "a wrong password here")
+        headers = bearer(refreshed.json()["access_token"])
+        pat = await client.post(
+            "/v1/me/tokens", json={"name": "ci", "scopes": ["read"]}, headers=headers
+        )
+        totp = await client.post("/v1/auth/mfa/totp", headers=headers)
+        await client.put(
+            "/v1/me/connections/spotify", json={"access_token": "oauth-SECRET-1"}, headers=headers
+        )
         secrets = [
+            pat.json()["token"],
+            totp.json()["secret"],
+            "oauth-SECRET-1",
             PASSWORD,
             token,
             data["access_token"],

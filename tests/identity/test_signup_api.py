@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import statistics
+import time
+
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.models import Credential, User
+from tests.identity.conftest import ClientFactory
 from tests.identity.helpers import (
     PASSWORD,
     bearer,
@@ -130,3 +134,26 @@ class TestPasswordGrant:
         user = await session.get_one(User, data["user"]["id"])
         await session.refresh(user)
         assert user.last_login_at is not None
+
+
+class TestTiming:
+    async def test_unknown_email_takes_as_long_as_a_wrong_password(
+        self, client_with: ClientFactory
+    ) -> None:
+        settings = {
+            "lockout_threshold": 1000,
+            "rate_limit_ip_per_minute": 1000,
+            "rate_limit_account_per_15_minutes": 1000,
+        }
+        async with client_with(**settings) as client:
+            data = await signup(client)
+            wrong, unknown = [], []
+            for index in range(7):
+                started = time.perf_counter()
+                await sign_in(client, data["user"]["email"], "wrong password here")
+                wrong.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                await sign_in(client, f"ghost{index}@example.com", "wrong password here")
+                unknown.append(time.perf_counter() - started)
+        ratio = statistics.median(unknown) / statistics.median(wrong)
+        assert 0.5 < ratio < 2.0, ratio

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.auth import Aal2User
 from backbeat.identity.models import TotpFactor
+from tests.identity.conftest import ClientFactory
 from tests.identity.helpers import PASSWORD, bearer, sign_in, signup
 
 NEW_PASSWORD = "an entirely different passphrase"
@@ -197,3 +198,16 @@ class TestAal2Dependency:
         aal1 = await client.post("/test/payout", headers=bearer(early))
         assert without_mfa.status_code == 200
         assert aal1.status_code == 403 and aal1.json()["code"] == "aal2_required"
+
+
+class TestCodeGuessing:
+    async def test_wrong_codes_count_toward_the_lockout(self, client_with: ClientFactory) -> None:
+        async with client_with(lockout_threshold=3) as client:
+            data, _, _ = await enrolled(client)
+            email = data["user"]["email"]
+            guesses = [
+                (await sign_in(client, email, totp_code="000000")).status_code for _ in range(3)
+            ]
+            locked = await sign_in(client, email, totp_code="000000")
+        assert guesses == [401, 401, 401]
+        assert locked.status_code == 429 and locked.json()["code"] == "account_locked"

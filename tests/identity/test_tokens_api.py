@@ -257,3 +257,17 @@ class TestDeviceTokens:
     async def test_web_sign_in_gets_no_device_token(self, client: httpx.AsyncClient) -> None:
         data = await signup(client)
         assert data["device_token"] is None
+
+
+class TestActivity:
+    async def test_a_request_records_last_activity(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        data = await signup(client)
+        session_id = claims_of(data["access_token"])["session_id"]
+        row = await session.get_one(Session, session_id)
+        row.last_active_at = datetime.now(UTC) - timedelta(minutes=5)
+        await session.flush()
+        await status_with(client, data["access_token"])
+        await session.refresh(row)
+        assert datetime.now(UTC) - row.last_active_at < timedelta(minutes=1)

@@ -141,6 +141,7 @@ async def _from_opaque_token(request: Request, token: str) -> Caller:
         else:
             row = await sessions.session_for_device_token(session, token)
             if row is not None:
+                await sessions.touch(session, row.id, row.last_active_at)
                 user = await session.get_one(User, row.user_id)
                 wallet = await sessions.primary_wallet(session, user.id)
                 return Caller(user.id, app_role(user.roles), row.aal, row.id, wallet, (), "device")

@@ -5,14 +5,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
 from backbeat.identity import tokens
-from backbeat.identity.errors import AccountLocked, InvalidCredentials, InvalidRefreshToken
+from backbeat.identity.errors import (
+    AccountLocked,
+    InvalidCredentials,
+    InvalidMfaCode,
+    InvalidRefreshToken,
+)
 from backbeat.identity.models import Credential, RefreshToken, Session, User, Wallet
 from backbeat.identity.passwords import dummy_verify, hash_password, verify_password
 from backbeat.identity.schemas import DeviceIn
@@ -23,6 +28,7 @@ from backbeat.identity.service.context import IdentityContext, utcnow
 from backbeat.identity.service.ratelimits import Limit, enforce
 
 MAX_LOCKOUT = timedelta(hours=24)
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,12 @@ async def sign_in_with_password(
     user, credential = row
     _refuse_if_locked(credential)
     await _check_password(session, ctx, user, credential, password, client)
-    aal = await mfa.second_factor_for_sign_in(session, ctx, user, totp_code, client)
+    try:
+        aal = await mfa.second_factor_for_sign_in(session, ctx, user, totp_code, client)
+    except InvalidMfaCode:  # guessing codes counts toward the lockout like guessing passwords
+        await _record_failure(session, ctx, user, credential, client, reason="mfa")
+        raise
+    credential.failed_attempts, credential.lockouts, credential.locked_until = 0, 0, None
     return await start_session(
         session, ctx, user, method="password", aal=aal, device=device, client=client
     )
@@ -167,14 +178,11 @@ async def _check_password(
     password: str,
     client: ClientInfo,
 ) -> None:
-    """Verify, count failures into a growing lockout, and upgrade old hashes."""
+    """Verify, count a failure toward the lockout, and upgrade old hashes."""
     result = verify_password(credential.password_hash, password)
     if not result.ok:
-        await _record_failure(session, ctx, user, credential, client)
+        await _record_failure(session, ctx, user, credential, client, reason="password")
         raise InvalidCredentials("The email or password is wrong.")
-    credential.failed_attempts = 0
-    credential.lockouts = 0
-    credential.locked_until = None
     if result.needs_rehash:
         credential.password_hash = hash_password(password)
 
@@ -185,10 +193,12 @@ async def _record_failure(
     user: User,
     credential: Credential,
     client: ClientInfo,
+    *,
+    reason: str,
 ) -> None:
     """Every `lockout_threshold` failures lock the account for twice as long as last time."""
     credential.failed_attempts += 1
-    await record_event(session, "sign_in_failed", user_id=user.id, client=client, reason="password")
+    await record_event(session, "sign_in_failed", user_id=user.id, client=client, reason=reason)
     if credential.failed_attempts < ctx.settings.lockout_threshold:
         return
     credential.failed_attempts = 0
@@ -253,11 +263,23 @@ async def _detect_reuse(session: AsyncSession, token_hash: str, client: ClientIn
 
 
 async def is_session_active(session: AsyncSession, session_id: uuid.UUID) -> bool:
-    """Not revoked and not expired (the claims resolver asks this for every access token)."""
-    query = select(Session.id).where(
+    """Not revoked and not expired; also notes the session's activity (once a minute)."""
+    query = select(Session.last_active_at).where(
         Session.id == session_id, Session.revoked_at.is_(None), Session.expires_at > func.now()
     )
-    return await session.scalar(query) is not None
+    last_active = await session.scalar(query)
+    if last_active is None:
+        return False
+    await touch(session, session_id, last_active)
+    return True
+
+
+async def touch(session: AsyncSession, session_id: uuid.UUID, last_active: datetime) -> None:
+    """Record activity at a one-minute resolution, so reads do not write on every request."""
+    if utcnow() - last_active > ACTIVITY_RESOLUTION:
+        await session.execute(
+            update(Session).where(Session.id == session_id).values(last_active_at=func.now())
+        )
 
 
 async def session_for_device_token(session: AsyncSession, token: str) -> Session | None:

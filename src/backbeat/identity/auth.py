@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.db import ANONYMOUS, Claims, Database, request_claims
@@ -162,8 +163,13 @@ async def resolve_claims(request: Request) -> Claims:
     return caller.claims()
 
 
+BEARER_SCHEME = HTTPBearer(auto_error=False, description="An access, device or personal token.")
+
+
 async def current_caller(
-    request: Request, claims: Annotated[Claims, Depends(request_claims)]
+    request: Request,
+    claims: Annotated[Claims, Depends(request_claims)],
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)],
 ) -> Caller:
     """The signed-in caller, or 401; a personal access token must carry the needed scope."""
     caller: Caller | None = getattr(request.state, "caller", None)

@@ -12,7 +12,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.identity.models import Credential, SecurityEvent
+from backbeat.identity.models import Credential, RateLimitCounter, SecurityEvent
 from tests.identity.conftest import ClientFactory
 from tests.identity.helpers import PASSWORD, sign_in, signup
 
@@ -141,3 +141,14 @@ class TestLockout:
             )
         )
         assert kinds.count("account_locked") == 2
+
+
+async def test_postgres_counters_do_not_store_emails(
+    client_with: ClientFactory, session: AsyncSession
+) -> None:
+    email = f"{uuid.uuid4().hex}@example.com"
+    async with client_with() as client:
+        await sign_in(client, email)
+    keys = list(await session.scalars(select(RateLimitCounter.key)))
+    assert any(key.startswith("signin:account:") for key in keys)
+    assert not any(email in key for key in keys)

@@ -15,7 +15,7 @@ from backbeat.identity.errors import InvalidRefreshToken
 from backbeat.identity.responses import tokens_out
 from backbeat.identity.service import accounts, mfa, passwords, sessions, wallets
 from backbeat.identity.service.accounts import get_user
-from backbeat.identity.service.ratelimits import Limit, enforce
+from backbeat.identity.service.ratelimits import Limit, account_key, enforce
 from backbeat.identity.service.sessions import access_token_for
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
@@ -177,7 +177,7 @@ async def request_reset(
 ) -> None:
     """Email a reset token if the account exists (the answer never says whether it does)."""
     budget = Limit(context.settings.rate_limit_account_per_15_minutes, 15 * 60)
-    await enforce(context.limiter, session, f"reset:account:{body.email}", budget)
+    await enforce(context.limiter, session, account_key("reset", body.email), budget)
     await passwords.request_reset(session, context, email=body.email, client=client)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -114,6 +115,12 @@ class RedisRateLimiter:
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def account_key(action: str, email: str) -> str:
+    """A per-account counter key that does not store the email itself (counters are not PII)."""
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:32]
+    return f"{action}:account:{digest}"
 
 
 async def enforce(limiter: RateLimiter, session: AsyncSession, key: str, limit: Limit) -> Usage:

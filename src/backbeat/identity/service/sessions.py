@@ -25,7 +25,7 @@ from backbeat.identity.service import mfa
 from backbeat.identity.service.accounts import app_role
 from backbeat.identity.service.audit import ClientInfo, record_event
 from backbeat.identity.service.context import IdentityContext, utcnow
-from backbeat.identity.service.ratelimits import Limit, enforce
+from backbeat.identity.service.ratelimits import Limit, account_key, enforce
 
 MAX_LOCKOUT = timedelta(hours=24)
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
@@ -131,7 +131,7 @@ async def sign_in_with_password(
     client: ClientInfo,
 ) -> IssuedTokens:
     """Email and password (and a second factor when enrolled); one answer for every failure."""
-    await enforce(ctx.limiter, session, f"signin:account:{email}", _account_limit(ctx))
+    await enforce(ctx.limiter, session, account_key("signin", email), _account_limit(ctx))
     row = (
         await session.execute(
             select(User, Credential)

@@ -13,13 +13,14 @@ import typer
 import uvicorn
 from alembic import command
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import text
 
 from backbeat import __version__, jobs
 from backbeat.config import Settings
 from backbeat.db import Database, session_scope
-from backbeat.demo import load_demo
+from backbeat.demo import load_demo, loaders
 from backbeat.embedded import DatabaseUrls, resolve_urls
 from backbeat.health import alembic_config
 from backbeat.observability import configure_logging
@@ -74,8 +75,10 @@ def print_demo(urls: DatabaseUrls) -> None:
     """Load the demo data and show what each domain added."""
 
     async def work(database: Database) -> list[tuple[str, list[str]]]:
-        async with session_scope(database) as session:
-            return await load_demo(session)
+        with Progress(console=console, transient=True) as progress:
+            bar = progress.add_task("Loading demo data", total=len(loaders()))
+            async with session_scope(database) as session:
+                return await load_demo(session, lambda _: progress.advance(bar))
 
     for name, lines in with_database(urls, work):
         console.print(f"[bold]{name}[/bold]")

@@ -15,6 +15,13 @@ def loaders() -> list[tuple[str, DemoLoader]]:
     return []
 
 
-async def load_demo(session: AsyncSession) -> list[tuple[str, list[str]]]:
+async def load_demo(
+    session: AsyncSession, on_step: Callable[[str], None] | None = None
+) -> list[tuple[str, list[str]]]:
     """Run every loader in one transaction; returns what each reported."""
-    return [(name, await loader(session)) for name, loader in loaders()]
+    reports = []
+    for name, loader in loaders():
+        reports.append((name, await loader(session)))
+        if on_step is not None:
+            on_step(name)
+    return reports

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from backbeat import __version__, jobs
+from backbeat.catalog import router as catalog_router
 from backbeat.config import Settings
 from backbeat.db import Database
 from backbeat.embedded import resolve_urls
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(health_router)
     app.include_router(identity_router.router)
     app.include_router(identity_account_router.router)
+    app.include_router(catalog_router.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app

@@ -12,7 +12,9 @@ DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
 
 def loaders() -> list[tuple[str, DemoLoader]]:
     """Every domain's loader, in dependency order."""
-    return []
+    from backbeat.catalog.demo import load_catalog_demo
+
+    return [("catalog", load_catalog_demo)]
 
 
 async def load_demo(session: AsyncSession) -> list[tuple[str, list[str]]]:

@@ -36,6 +36,35 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
 
+    # Identity (docs/auth.md): every key below derives from secret_key through HKDF purposes.
+    previous_secret_keys: list[SecretStr] = Field(
+        default_factory=list, description="Old secret keys still accepted (key rotation)."
+    )
+    public_domain: str = Field(
+        default="localhost:8000", description="The domain sign-in messages name (SIWE domain)."
+    )
+    public_base_url: str = "http://localhost:8000"
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    device_token_ttl_days: int = Field(default=365, ge=1, le=3650)
+    wallet_challenge_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    email_token_ttl_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    session_check_cache_seconds: float = Field(
+        default=2.0, ge=0, le=60, description="How long one process trusts a session check."
+    )
+    rate_limit_ip_per_minute: int = Field(default=30, ge=1)
+    rate_limit_account_per_15_minutes: int = Field(default=10, ge=1)
+    lockout_threshold: int = Field(default=5, ge=1, description="Failures before a lockout.")
+    lockout_base_seconds: int = Field(default=60, ge=1)
+
+    # Catalog (docs/catalog.md).
+    max_split_presets: int = Field(default=3, ge=1, le=100, description="Split presets per user.")
+    split_consent_required: bool = Field(
+        default=False, description="A new sheet version waits for every user payee's approval."
+    )
+    max_lineage_depth: int = Field(default=16, ge=1, le=64, description="Deepest lineage query.")
+    import_max_rows: int = Field(default=10_000, ge=1, description="Rows in one CSV import.")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         """A default secret in production would let anyone mint tokens."""

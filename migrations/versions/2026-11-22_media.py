@@ -1,7 +1,7 @@
 """Media: buckets, content-addressed blobs, objects, uploads, audio files; RLS by owner folder.
 
 Revision ID: 20261122_media
-Revises: 20261122_foundation
+Revises: 20261122_identity
 Create Date: 2026-11-22
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261122_media"
-down_revision: str | None = "20261122_foundation"
+down_revision: str | None = "20261122_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -167,6 +167,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["bucket"], ["media_buckets.name"], name=op.f("fk_media_uploads_bucket_media_buckets")
         ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["identity_users.id"],
+            name=op.f("fk_media_uploads_owner_id_identity_users"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_uploads")),
     )
     op.create_index(
@@ -217,6 +223,12 @@ def upgrade() -> None:
             ["media_uploads.id"],
             name=op.f("fk_media_objects_upload_id_media_uploads"),
             ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["identity_users.id"],
+            name=op.f("fk_media_objects_owner_id_identity_users"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_objects")),
         sa.UniqueConstraint("bucket", "path", name=op.f("uq_media_objects_bucket_path")),
@@ -269,6 +281,12 @@ def upgrade() -> None:
             ["media_audio_files.id"],
             name=op.f("fk_media_audio_files_parent_file_id_media_audio_files"),
             ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["identity_users.id"],
+            name=op.f("fk_media_audio_files_owner_id_identity_users"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_audio_files")),
         sa.UniqueConstraint("object_id", name=op.f("uq_media_audio_files_object_id")),

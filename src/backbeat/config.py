@@ -47,9 +47,27 @@ class Settings(BaseSettings):
         default=86400, ge=60, description="An unfinished resumable upload is dropped after this."
     )
     max_image_pixels: int = Field(default=50_000_000, ge=1)
-    public_base_url: str = Field(
-        default="http://127.0.0.1:8000", description="Origin used in URLs the API hands out."
+
+    # Identity (docs/auth.md): every key below derives from secret_key through HKDF purposes.
+    previous_secret_keys: list[SecretStr] = Field(
+        default_factory=list, description="Old secret keys still accepted (key rotation)."
     )
+    public_domain: str = Field(
+        default="localhost:8000", description="The domain sign-in messages name (SIWE domain)."
+    )
+    public_base_url: str = "http://localhost:8000"
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_days: int = Field(default=30, ge=1, le=365)
+    device_token_ttl_days: int = Field(default=365, ge=1, le=3650)
+    wallet_challenge_ttl_seconds: int = Field(default=600, ge=60, le=3600)
+    email_token_ttl_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+    session_check_cache_seconds: float = Field(
+        default=2.0, ge=0, le=60, description="How long one process trusts a session check."
+    )
+    rate_limit_ip_per_minute: int = Field(default=30, ge=1)
+    rate_limit_account_per_15_minutes: int = Field(default=10, ge=1)
+    lockout_threshold: int = Field(default=5, ge=1, description="Failures before a lockout.")
+    lockout_base_seconds: int = Field(default=60, ge=1)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -69,7 +69,9 @@ class MediaObject(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, server_default=func.gen_random_uuid())
     bucket: Mapped[str] = mapped_column(ForeignKey("media_buckets.name"))
     path: Mapped[str] = mapped_column(Text)
-    owner_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("identity_users.id", ondelete="CASCADE"), index=True
+    )
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(ForeignKey("media_blobs.sha256"), index=True)
     cid: Mapped[str] = mapped_column(Text)
@@ -96,7 +98,9 @@ class Upload(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, server_default=func.gen_random_uuid())
     bucket: Mapped[str] = mapped_column(ForeignKey("media_buckets.name"))
     path: Mapped[str] = mapped_column(Text)
-    owner_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("identity_users.id", ondelete="CASCADE"), index=True
+    )
     protocol: Mapped[str] = mapped_column(Text)  # multipart | tus
     claimed_type: Mapped[str] = mapped_column(Text, server_default="")
     preset: Mapped[str | None] = mapped_column(Text)
@@ -129,7 +133,9 @@ class AudioFile(Base):
     object_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("media_objects.id", ondelete="CASCADE"), unique=True
     )
-    owner_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("identity_users.id", ondelete="CASCADE"), index=True
+    )
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     sample_rate: Mapped[int | None] = mapped_column(Integer)
     bit_depth: Mapped[int | None] = mapped_column(SmallInteger)

@@ -220,7 +220,9 @@ def _tus_headers(upload: Upload | None = None) -> dict[str, str]:
         if upload.length is not None:
             headers["Upload-Length"] = str(upload.length)
         if upload.expires_at is not None:
-            headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
+            headers["Upload-Expires"] = format_datetime(
+                upload.expires_at.astimezone(UTC), usegmt=True
+            )
     return headers
 
 

@@ -147,7 +147,10 @@ def worker(
     configure_logging(settings.log_format, settings.log_level)
     console.print("Worker running; Ctrl-C to stop.")
     try:
-        with_database(urls, lambda database: jobs.run_worker(database, concurrency=concurrency))
+        with_database(
+            urls,
+            lambda database: jobs.run_worker(database, concurrency=concurrency, settings=settings),
+        )
     except KeyboardInterrupt:
         console.print("Worker stopped.")
 

@@ -3,8 +3,9 @@
 from backbeat.catalog import models as catalog
 from backbeat.db import Base
 from backbeat.identity import models as identity
+from backbeat.media import models as media
 from backbeat.realtime_store import RealtimePayload
 
 metadata = Base.metadata
 
-__all__ = ["RealtimePayload", "catalog", "identity", "metadata"]
+__all__ = ["RealtimePayload", "catalog", "identity", "media", "metadata"]

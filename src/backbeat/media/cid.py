@@ -26,7 +26,7 @@ class ContentHasher:
         self._sha256 = hashlib.sha256()
         self.size = 0
 
-    def update(self, chunk: bytes) -> None:
+    def update(self, chunk: bytes | memoryview) -> None:
         """Feed the next chunk of the file."""
         self._sha256.update(chunk)
         self.size += len(chunk)

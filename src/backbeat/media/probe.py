@@ -142,10 +142,10 @@ def _check_audio_header(audio: sf.SoundFile) -> None:
 
 def _decode_all(audio: sf.SoundFile) -> int:
     """Decode block by block into one reused buffer; returns the frames actually decoded."""
-    buffer = np.empty((_BLOCK_FRAMES, audio.channels), dtype=np.float32)
+    buffer = np.empty((_BLOCK_FRAMES, audio.channels), dtype=np.int16)  # cheapest to decode into
     decoded = 0
     while True:
-        block = audio.read(_BLOCK_FRAMES, dtype="float32", always_2d=True, out=buffer)
+        block = audio.read(_BLOCK_FRAMES, dtype="int16", always_2d=True, out=buffer)
         decoded += len(block)
         if len(block) < _BLOCK_FRAMES:
             return decoded

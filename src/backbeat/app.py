@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from backbeat import __version__, jobs
+from backbeat.catalog import router as catalog_router
 from backbeat.config import Settings
 from backbeat.db import Database
 from backbeat.embedded import resolve_urls
@@ -20,6 +21,8 @@ from backbeat.identity import account_router as identity_account_router
 from backbeat.identity import router as identity_router
 from backbeat.identity.auth import SessionCache, resolve_claims
 from backbeat.identity.service.context import IdentityContext
+from backbeat.media.router import router as media_router
+from backbeat.media.service import storage_for
 from backbeat.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
 from backbeat.realtime import create_broker
@@ -28,6 +31,10 @@ log = logging.getLogger(__name__)
 
 DESCRIPTION = """Backbeat: catalog, royalties, media and live features for music creator platforms.
 Errors are `application/problem+json` documents with a stable `code`."""
+
+
+UPLOAD_PREFIXES = ("/v1/storage/",)
+"""Upload routes stream their bodies and enforce each bucket's own limit while they do."""
 
 
 def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
@@ -48,10 +55,17 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     if database is not None:
         app.state.database = database
     install_error_handlers(app)
+    app.state.media_storage = storage_for(settings)
     app.include_router(health_router)
     app.include_router(identity_router.router)
     app.include_router(identity_account_router.router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.include_router(catalog_router.router)
+    app.include_router(media_router)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        exempt_prefixes=UPLOAD_PREFIXES,
+    )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app
 
@@ -85,7 +99,9 @@ def start_worker(settings: Settings, database: Database) -> asyncio.Task[None] |
     """Run jobs inside this process when configured to (the default for `backbeat serve`)."""
     if not settings.run_worker:
         return None
-    coroutine = jobs.run_worker(database, concurrency=settings.worker_concurrency)
+    coroutine = jobs.run_worker(
+        database, concurrency=settings.worker_concurrency, settings=settings
+    )
     return asyncio.create_task(coroutine, name="job-worker")
 
 

@@ -8,21 +8,26 @@ import signal
 import socket
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
 from alembic import command
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import text
 
 from backbeat import __version__, jobs
+from backbeat.catalog import service as catalog
+from backbeat.catalog.errors import ImportRefused
+from backbeat.catalog.schemas import ImportReport
 from backbeat.config import Settings
 from backbeat.db import Database, session_scope
-from backbeat.demo import load_demo
+from backbeat.demo import load_demo, loaders
 from backbeat.embedded import DatabaseUrls, resolve_urls
-from backbeat.errors import AppError
+from backbeat.errors import AppError, NotFound
 from backbeat.health import alembic_config
 from backbeat.identity.service import accounts
 from backbeat.observability import configure_logging
@@ -31,10 +36,12 @@ app = typer.Typer(help="Backbeat: a backend for music creator platforms.", no_ar
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+import_app = typer.Typer(help="Import data.", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts (bootstrap admins here).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
 console = Console()
 T = TypeVar("T")
@@ -79,8 +86,10 @@ def print_demo(urls: DatabaseUrls) -> None:
     """Load the demo data and show what each domain added."""
 
     async def work(database: Database) -> list[tuple[str, list[str]]]:
-        async with session_scope(database) as session:
-            return await load_demo(session)
+        with Progress(console=console, transient=True) as progress:
+            bar = progress.add_task("Loading demo data", total=len(loaders()))
+            async with session_scope(database) as session:
+                return await load_demo(session, lambda _: progress.advance(bar))
 
     for name, lines in with_database(urls, work):
         console.print(f"[bold]{name}[/bold]")
@@ -138,7 +147,10 @@ def worker(
     configure_logging(settings.log_format, settings.log_level)
     console.print("Worker running; Ctrl-C to stop.")
     try:
-        with_database(urls, lambda database: jobs.run_worker(database, concurrency=concurrency))
+        with_database(
+            urls,
+            lambda database: jobs.run_worker(database, concurrency=concurrency, settings=settings),
+        )
     except KeyboardInterrupt:
         console.print("Worker stopped.")
 
@@ -229,6 +241,64 @@ def jobs_list(
             str(row.scheduled_at or ""),
         )
     console.print(table)
+
+
+@import_app.command("tracks")
+def import_tracks(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, seed layout.")],
+    as_user: Annotated[str, typer.Option("--as", help="Username that will own the tracks.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, import none.")] = (
+        False
+    ),
+) -> None:
+    """Import tracks from a CSV: all rows in one transaction, or none; safe to run again."""
+    settings, urls = settings_and_urls()
+    upgrade(urls)
+    csv_text = file.read_text(encoding="utf-8")
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("Importing", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        async def work(database: Database) -> ImportReport:
+            async with session_scope(database) as session:
+                owner = await session.scalar(
+                    text("select id from identity_users where lower(username) = lower(:u)"),
+                    {"u": as_user},
+                )
+                if owner is None:
+                    raise NotFound(f"No user {as_user!r}")
+                return await catalog.import_tracks(
+                    session,
+                    csv_text,
+                    actor=owner,
+                    dry_run=dry_run,
+                    max_rows=settings.import_max_rows,
+                    progress=advance,
+                )
+
+        try:
+            report = with_database(urls, work)
+        except (ImportRefused, NotFound) as exc:
+            report = None
+            failure = exc
+    if report is None:
+        console.print(f"[red]{failure.detail}[/red]")
+        for error in failure.extra.get("errors", []):
+            console.print(f"  line {error['line']}: {error['reason']}")
+        raise typer.Exit(code=1)
+    print_import_report(report)
+
+
+def print_import_report(report: ImportReport) -> None:
+    """What an import did, and every bad row."""
+    verb = "would create" if report.dry_run else "created"
+    console.print(f"{report.rows} rows: {verb} {report.created}, skipped {report.skipped} existing")
+    for error in report.errors:
+        console.print(f"  [red]line {error.line}[/red]: {error.reason}")
+    if report.errors:
+        raise typer.Exit(code=1)
 
 
 class RoleChoice(StrEnum):

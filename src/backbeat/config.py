@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    storage_backend: Literal["local"] = Field(
+        default="local", description="Where media bytes live: the data dir (media/)."
+    )
+    media_quota_bytes: int = Field(
+        default=10 * 1024**3, ge=0, description="Bytes each user may store in each bucket."
+    )
+    signed_url_ttl_seconds: int = Field(default=3600, ge=1, description="Default signed URL life.")
+    signed_url_max_ttl_seconds: int = Field(default=7 * 86400, ge=1)
+    tus_expiry_seconds: int = Field(
+        default=86400, ge=60, description="An unfinished resumable upload is dropped after this."
+    )
+    max_image_pixels: int = Field(default=50_000_000, ge=1)
 
     # Identity (docs/auth.md): every key below derives from secret_key through HKDF purposes.
     previous_secret_keys: list[SecretStr] = Field(
@@ -57,6 +69,14 @@ class Settings(BaseSettings):
     lockout_threshold: int = Field(default=5, ge=1, description="Failures before a lockout.")
     lockout_base_seconds: int = Field(default=60, ge=1)
 
+    # Catalog (docs/catalog.md).
+    max_split_presets: int = Field(default=3, ge=1, le=100, description="Split presets per user.")
+    split_consent_required: bool = Field(
+        default=False, description="A new sheet version waits for every user payee's approval."
+    )
+    max_lineage_depth: int = Field(default=16, ge=1, le=64, description="Deepest lineage query.")
+    import_max_rows: int = Field(default=10_000, ge=1, description="Rows in one CSV import.")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         """A default secret in production would let anyone mint tokens."""
@@ -68,6 +88,11 @@ class Settings(BaseSettings):
         if self.environment == "production" and len(self.secret_key.get_secret_value()) < 32:
             raise ValueError("BACKBEAT_SECRET_KEY must be at least 32 characters in production")
         return self
+
+    @property
+    def media_dir(self) -> Path:
+        """The local storage backend's root."""
+        return self.data_dir / "media"
 
     @property
     def is_development(self) -> bool:

@@ -86,7 +86,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_recycle=1800,
         hide_parameters=True,  # a logged database error must not carry token hashes or secrets
     )
 

@@ -12,11 +12,19 @@ DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
 
 def loaders() -> list[tuple[str, DemoLoader]]:
     """Every domain's loader, in dependency order."""
+    from backbeat.catalog.demo import load_catalog_demo
     from backbeat.identity.demo import load_demo_users
 
-    return [("identity", load_demo_users)]
+    return [("identity", load_demo_users), ("catalog", load_catalog_demo)]
 
 
-async def load_demo(session: AsyncSession) -> list[tuple[str, list[str]]]:
+async def load_demo(
+    session: AsyncSession, on_step: Callable[[str], None] | None = None
+) -> list[tuple[str, list[str]]]:
     """Run every loader in one transaction; returns what each reported."""
-    return [(name, await loader(session)) for name, loader in loaders()]
+    reports = []
+    for name, loader in loaders():
+        reports.append((name, await loader(session)))
+        if on_step is not None:
+            on_step(name)
+    return reports

@@ -15,6 +15,7 @@ from procrastinate.app import WorkerOptions
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.config import Settings
 from backbeat.db import Database
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,11 @@ DEFAULT_RETRY = RetryStrategy(max_attempts=5, exponential_wait=2)
 tasks = procrastinate.Blueprint()
 """Every domain registers its tasks here: `@jobs.tasks.task(name="media.analyse", ...)`."""
 
-TASK_MODULES = ("backbeat.realtime_store", "backbeat.identity.housekeeping")
+TASK_MODULES = (
+    "backbeat.realtime_store",
+    "backbeat.identity.housekeeping",
+    "backbeat.media.tasks",
+)
 """Modules whose import registers tasks; a worker imports them all before it starts."""
 
 
@@ -76,8 +81,19 @@ async def enqueue(
     return job_id
 
 
+def settings_of(context: procrastinate.JobContext) -> Settings:
+    """The Settings a worker was started with (from the environment when none were given)."""
+    settings = (context.additional_context or {}).get("settings")
+    return settings if isinstance(settings, Settings) else Settings()
+
+
 async def run_worker(
-    database: Database, *, concurrency: int = 4, wait: bool = True, queues: list[str] | None = None
+    database: Database,
+    *,
+    concurrency: int = 4,
+    wait: bool = True,
+    queues: list[str] | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """Run jobs until cancelled (or, with wait=False, until the queue is empty)."""
     app = build_app(database.urls.owner)
@@ -85,7 +101,7 @@ async def run_worker(
         "concurrency": concurrency,
         "wait": wait,
         "install_signal_handlers": False,
-        "additional_context": {"database": database},
+        "additional_context": {"database": database, "settings": settings},
     }
     if queues is not None:  # procrastinate: no `queues` argument means every queue
         options["queues"] = queues

@@ -1,0 +1,1 @@
+"""Catalog: tracks, versioned split sheets, lineage, credits, presets, search and import."""

@@ -1,0 +1,135 @@
+"""Media API fixtures: the app with storage in a temp dir, users, and real generated files."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+import pytest_asyncio
+import soundfile as sf  # type: ignore[import-untyped]
+from fastapi import FastAPI, Request
+from PIL import Image
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from backbeat.app import create_app
+from backbeat.db import ANONYMOUS, Claims, Database
+from backbeat.identity.models import User
+from backbeat.media.models import MediaObject
+from backbeat.media.storage import LocalStorage
+from tests.conftest import rollback_database, settings_for_tests
+
+TEST_USER_HEADER = "x-test-user"
+
+
+async def header_claims(request: Request) -> Claims:
+    """Test-only resolver: the caller is whoever X-Test-User names."""
+    user = request.headers.get(TEST_USER_HEADER)
+    return Claims(sub=user) if user else ANONYMOUS
+
+
+@pytest.fixture
+def media_settings_overrides() -> dict[str, object]:
+    """Per-test settings (override the fixture to change the quota)."""
+    return {}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def media_app(
+    database: Database,
+    connection: AsyncConnection,
+    tmp_path: Path,
+    media_settings_overrides: dict[str, object],
+) -> AsyncIterator[FastAPI]:
+    settings = settings_for_tests(data_dir=tmp_path / "data", **media_settings_overrides)
+    application = create_app(settings, database=rollback_database(database, connection))
+    application.state.claims_resolver = header_claims
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+def storage(media_app: FastAPI) -> LocalStorage:
+    found = media_app.state.media_storage
+    assert isinstance(found, LocalStorage)
+    return found
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def api(media_app: FastAPI, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
+    async def back_to_owner(response: httpx.Response) -> None:
+        await connection.execute(
+            text("reset role; select set_config('request.jwt.claims', '', true)")
+        )
+
+    transport = httpx.ASGITransport(app=media_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks={"response": [back_to_owner]}
+    ) as http:
+        yield http
+
+
+async def make_user(session: AsyncSession, name: str = "artist") -> uuid.UUID:
+    user = User(id=uuid.uuid4(), username=f"{name}_{uuid.uuid4().hex[:8]}")
+    session.add(user)
+    await session.flush()
+    return user.id
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def alice(session: AsyncSession) -> uuid.UUID:
+    return await make_user(session, "alice")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def bob(session: AsyncSession) -> uuid.UUID:
+    return await make_user(session, "bob")
+
+
+def as_user(user: uuid.UUID | None) -> dict[str, str]:
+    return {TEST_USER_HEADER: str(user)} if user else {}
+
+
+# real files ------------------------------------------------------------------------------------
+
+RATE = 44_100
+
+
+def wav_bytes(seconds: float = 1.0, *, freq: float = 440.0, subtype: str = "PCM_16") -> bytes:
+    t = np.arange(int(RATE * seconds)) / RATE
+    tone = (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    buffer = io.BytesIO()
+    sf.write(buffer, np.stack([tone, tone], axis=1), RATE, format="WAV", subtype=subtype)
+    return buffer.getvalue()
+
+
+def mp3_bytes(seconds: float = 1.0) -> bytes:
+    t = np.arange(int(RATE * seconds)) / RATE
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    buffer = io.BytesIO()
+    sf.write(buffer, np.stack([tone, tone], axis=1), RATE, format="MP3")
+    return buffer.getvalue()
+
+
+def png_bytes(size: tuple[int, int] = (64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# assertions about what is left behind ----------------------------------------------------------
+
+
+async def object_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(MediaObject)) or 0)
+
+
+def leftovers(storage: LocalStorage) -> list[str]:
+    """Every stored blob and staged file: empty after a refused upload."""
+    staged = [p.name for p in storage.staging.iterdir()]
+    return storage.stored_keys() + staged

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat import jobs
 from backbeat.db import Database, session_scope
+from backbeat.media import links
 from backbeat.media.analysis import AudioAnalysis, analyse_audio
 from backbeat.media.models import AudioFile, Blob, MediaObject, Upload
 from backbeat.media.service import storage_for
@@ -73,6 +74,9 @@ async def _record(
         await session.execute(
             update(AudioFile).where(AudioFile.id == audio_file_id).values(**values)
         )
+        record = await session.get(AudioFile, audio_file_id, populate_existing=True)
+        if result is not None and record is not None:
+            await links.fill_linked_tracks(session, record)
     return str(values["analysis_status"])
 
 

@@ -44,7 +44,11 @@ class MediaContext:
 
 
 def storage_for(settings: Settings) -> Storage:
-    """The configured backend (only the local data dir is implemented)."""
+    """The configured backend: the local data dir, or an S3-compatible store."""
+    if settings.storage_backend == "s3":
+        from backbeat.media.storage_s3 import S3Storage  # boto3 loads only when configured
+
+        return S3Storage.from_settings(settings)
     return LocalStorage(settings.media_dir)
 
 

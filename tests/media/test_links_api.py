@@ -163,6 +163,21 @@ class TestLinking:
         row = await session.get(Track, uuid.UUID(track["id"]), populate_existing=True)
         assert row is not None and row.bpm is None
 
+    async def test_deleting_a_linked_object_unlinks_it(
+        self, api: httpx.AsyncClient, alice: User
+    ) -> None:
+        audio = await uploaded(api, alice, wav_bytes(2.0))
+        cover = await uploaded(api, alice, png_bytes(), name="c.png", mime="image/png")
+        track = await new_track(
+            api, alice, bpm=90, audio_object_id=audio["id"], cover_object_id=cover["id"]
+        )
+        for stored in (audio, cover):
+            url = f"/v1/storage/ip-track-assets/objects/{stored['path']}"
+            assert (await api.delete(url, headers=alice.headers)).status_code == 204
+        after = await get_track(api, alice, track["id"])
+        assert after["audio_object_id"] is None and after["cover_object_id"] is None
+        assert after["duration_seconds"] is None and after["bpm"] == 90
+
 
 class TestLinkRefusals:
     async def test_an_unknown_object_is_refused(self, api: httpx.AsyncClient, alice: User) -> None:

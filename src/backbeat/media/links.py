@@ -125,3 +125,19 @@ async def fill_linked_tracks(session: AsyncSession, audio: AudioFile) -> int:
             changed += 1
     await session.flush()
     return changed
+
+
+async def unlink_object(session: AsyncSession, object_id: uuid.UUID) -> None:
+    """A deleted object leaves the tracks that used it, with what its analysis filled in."""
+    tracks = await session.scalars(
+        select(Track)
+        .where((Track.audio_object_id == object_id) | (Track.cover_object_id == object_id))
+        .with_for_update()
+    )
+    for track in tracks:
+        if track.audio_object_id == object_id:
+            track.audio_object_id = None
+            forget_filled(track)
+        if track.cover_object_id == object_id:
+            track.cover_object_id = None
+    await session.flush()

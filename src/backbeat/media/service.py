@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbeat.config import Settings
 from backbeat.db import Claims, Database, apply_claims, session_scope
 from backbeat.errors import Unauthorized
+from backbeat.media import links
 from backbeat.media.errors import (
     AudioFileNotFound,
     BucketNotFound,
@@ -181,6 +182,7 @@ async def delete_object(session: AsyncSession, bucket: str, path: str, *, actor:
     found = await find_object(session, bucket, path)
     if found.owner_id != actor:
         raise ForeignFolder("Only the owner can delete an object.")
+    await links.unlink_object(session, found.id)
     await session.delete(found)
     await session.flush()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -50,10 +52,13 @@ class TestCommands:
         current = runner.invoke(app, ["db", "current"], env=env_for(committed_urls))
         assert "empty database" not in current.output
 
-    def test_demo_load_twice_succeeds(self, committed_urls: DatabaseUrls) -> None:
+    def test_demo_load_twice_succeeds(self, committed_urls: DatabaseUrls, tmp_path: Path) -> None:
+        env = env_for(committed_urls, BACKBEAT_DATA_DIR=str(tmp_path))
         for _ in range(2):
-            result = runner.invoke(app, ["demo", "load"], env=env_for(committed_urls))
+            result = runner.invoke(app, ["demo", "load"], env=env)
             assert result.exit_code == 0, result.output
+            assert "59 tracks with a synthesised loop and a cover" in result.output
+        assert len(list((tmp_path / "media" / "blobs").glob("*/*/*"))) == 59 * 3
 
     def test_jobs_list_shows_a_table(self, committed_urls: DatabaseUrls) -> None:
         result = runner.invoke(app, ["jobs", "list"], env=env_for(committed_urls))

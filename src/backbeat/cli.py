@@ -82,14 +82,14 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def print_demo(urls: DatabaseUrls) -> None:
+def print_demo(settings: Settings, urls: DatabaseUrls) -> None:
     """Load the demo data and show what each domain added."""
 
     async def work(database: Database) -> list[tuple[str, list[str]]]:
         with Progress(console=console, transient=True) as progress:
-            bar = progress.add_task("Loading demo data", total=len(loaders()))
+            bar = progress.add_task("Loading demo data", total=len(loaders(settings)))
             async with session_scope(database) as session:
-                return await load_demo(session, lambda _: progress.advance(bar))
+                return await load_demo(session, settings, lambda _: progress.advance(bar))
 
     for name, lines in with_database(urls, work):
         console.print(f"[bold]{name}[/bold]")
@@ -121,7 +121,7 @@ def serve(
         raise typer.Exit(code=1)
     upgrade(urls)
     if demo:
-        print_demo(urls)
+        print_demo(settings, urls)
     os.environ["BACKBEAT_DATABASE_URL"] = urls.owner
     os.environ["BACKBEAT_API_DATABASE_URL"] = urls.api
     os.environ["BACKBEAT_RUN_WORKER"] = "true" if worker else "false"
@@ -213,9 +213,9 @@ def db_reset(
 @demo_app.command("load")
 def demo_load() -> None:
     """Load the demo data (safe to run again: nothing is duplicated)."""
-    _, urls = settings_and_urls()
+    settings, urls = settings_and_urls()
     upgrade(urls)
-    print_demo(urls)
+    print_demo(settings, urls)
 
 
 @jobs_app.command("list")

@@ -35,8 +35,24 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
-    storage_backend: Literal["local"] = Field(
-        default="local", description="Where media bytes live: the data dir (media/)."
+    storage_backend: Literal["local", "s3"] = Field(
+        default="local", description="Where media bytes live: the data dir (media/), or S3."
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="An S3-compatible endpoint (MinIO, R2, …); absent: AWS S3."
+    )
+    s3_bucket: str = Field(default="backbeat-media", description="The bucket blobs live in.")
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = Field(
+        default=None, description="Absent: boto3's own chain (environment, profile, IAM role)."
+    )
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = Field(default="blobs/", description="Key prefix of every blob.")
+    s3_multipart_threshold_bytes: int = Field(
+        default=64 * 1024**2, ge=5 * 1024**2, description="Larger blobs upload in parts."
+    )
+    s3_multipart_part_bytes: int = Field(
+        default=16 * 1024**2, ge=5 * 1024**2, description="The size of each uploaded part."
     )
     media_quota_bytes: int = Field(
         default=10 * 1024**3, ge=0, description="Bytes each user may store in each bucket."

@@ -6,24 +6,31 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.config import Settings
+
 DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
 """Loads one domain's demo rows (skipping what exists) and returns lines to show the user."""
 
 
-def loaders() -> list[tuple[str, DemoLoader]]:
-    """Every domain's loader, in dependency order."""
+def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
+    """Every domain's loader, in dependency order (media stores files where settings say)."""
     from backbeat.catalog.demo import load_catalog_demo
     from backbeat.identity.demo import load_demo_users
+    from backbeat.media.demo import media_demo_loader
 
-    return [("identity", load_demo_users), ("catalog", load_catalog_demo)]
+    return [
+        ("identity", load_demo_users),
+        ("catalog", load_catalog_demo),
+        ("media", media_demo_loader(settings)),
+    ]
 
 
 async def load_demo(
-    session: AsyncSession, on_step: Callable[[str], None] | None = None
+    session: AsyncSession, settings: Settings, on_step: Callable[[str], None] | None = None
 ) -> list[tuple[str, list[str]]]:
     """Run every loader in one transaction; returns what each reported."""
     reports = []
-    for name, loader in loaders():
+    for name, loader in loaders(settings):
         reports.append((name, await loader(session)))
         if on_step is not None:
             on_step(name)

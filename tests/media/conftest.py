@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -133,3 +134,42 @@ def leftovers(storage: LocalStorage) -> list[str]:
     """Every stored blob and staged file: empty after a refused upload."""
     staged = [p.name for p in storage.staging.iterdir()]
     return storage.stored_keys() + staged
+
+
+# an S3-compatible server on this machine ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server, speaking the S3 HTTP protocol on a free 127.0.0.1 port."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def s3_settings(endpoint: str, **overrides: object) -> dict[str, object]:
+    """Settings for the S3 backend against the test server, in a fresh bucket."""
+    import boto3  # type: ignore[import-untyped]
+
+    bucket = f"media-{uuid.uuid4().hex[:12]}"
+    boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    ).create_bucket(Bucket=bucket)
+    return {
+        "storage_backend": "s3",
+        "s3_endpoint_url": endpoint,
+        "s3_bucket": bucket,
+        "s3_access_key_id": "test",
+        "s3_secret_access_key": "test",
+        **overrides,
+    }

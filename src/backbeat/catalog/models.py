@@ -104,6 +104,11 @@ class Track(Base):
             postgresql_where=text("visibility = 'public' and deleted_at is null"),
         ),
         UniqueConstraint("created_by", "import_key"),
+        Index(
+            "ix_catalog_tracks_audio_object_id",
+            "audio_object_id",
+            postgresql_where=text("audio_object_id is not null"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -126,6 +131,9 @@ class Track(Base):
     stem_type: Mapped[str | None] = mapped_column(Text)
     cover_object_id: Mapped[uuid.UUID | None]
     audio_object_id: Mapped[uuid.UUID | None]
+    analysis_filled: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'::text[]")
+    )  # bpm, key, duration_seconds as filled by audio analysis (the owner set the others)
     import_key: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("identity_users.id"))
     created_at: Mapped[datetime] = _now()

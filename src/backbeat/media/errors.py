@@ -69,6 +69,18 @@ class InvalidMetadata(Unprocessable):
     """The metadata field is not a JSON object."""
 
 
+class LinkedObjectNotFound(Unprocessable):
+    """A track's audio_object_id or cover_object_id names no object the caller can see."""
+
+
+class ForeignObject(Forbidden):
+    """A track links only objects its owner uploaded."""
+
+
+class WrongObjectKind(Unprocessable):
+    """audio_object_id must name an audio object, cover_object_id an image."""
+
+
 class BucketNotFound(NotFound):
     """No bucket by that name."""
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat import jobs
+from backbeat.config import Settings
 from backbeat.db import Claims
 from backbeat.errors import AppError
 from backbeat.media import service
@@ -37,6 +38,7 @@ from backbeat.media.models import AudioFile, Bucket, MediaObject, Upload
 from backbeat.media.probe import Validated, validate_upload
 from backbeat.media.service import MediaContext
 from backbeat.media.sniff import MediaRejected
+from backbeat.media.storage import Storage
 
 HASH_CHUNK = 1024 * 1024
 DEFAULT_IMAGE_PRESET = "optimized"
@@ -164,9 +166,9 @@ async def process(
     prepared: Prepared | None = None
     try:
         await set_stage(ctx, upload, "analysing", 0)
-        validated = await analyse(ctx, upload, bucket, staged)
+        validated = await analyse(ctx.settings, upload, bucket, staged)
         await set_stage(ctx, upload, "compressing", 20)
-        prepared = await compress(ctx, upload, staged, validated)
+        prepared = await compress(ctx.storage, upload, staged, validated)
         await set_stage(ctx, upload, "storing", 50)
         stored = await store_and_finalise(ctx, claims, upload, prepared)
     except AppError as exc:
@@ -201,7 +203,7 @@ async def fail(ctx: MediaContext, upload: Upload, exc: AppError) -> None:
     )
 
 
-async def analyse(ctx: MediaContext, upload: Upload, bucket: Bucket, staged: Staged) -> Validated:
+async def analyse(settings: Settings, upload: Upload, bucket: Bucket, staged: Staged) -> Validated:
     """The validation gate: type from bytes, bucket and claim, a full decode (in a thread)."""
     try:
         return await anyio.to_thread.run_sync(
@@ -209,7 +211,7 @@ async def analyse(ctx: MediaContext, upload: Upload, bucket: Bucket, staged: Sta
                 staged.path,
                 upload.claimed_type,
                 bucket.allowed_types,
-                max_pixels=ctx.settings.max_image_pixels,
+                max_pixels=settings.max_image_pixels,
             )
         )
     except MediaRejected as rejected:
@@ -217,13 +219,13 @@ async def analyse(ctx: MediaContext, upload: Upload, bucket: Bucket, staged: Sta
 
 
 async def compress(
-    ctx: MediaContext, upload: Upload, staged: Staged, validated: Validated
+    storage: Storage, upload: Upload, staged: Staged, validated: Validated
 ) -> Prepared:
     """Images: the preset (location metadata dropped, animation kept) and a thumbnail."""
     if validated.image is None:
         return Prepared(staged, validated.detected.mime, validated)
     preset = upload.preset or DEFAULT_IMAGE_PRESET
-    compressed, thumbnail = ctx.storage.staging_file(), ctx.storage.staging_file()
+    compressed, thumbnail = storage.staging_file(), storage.staging_file()
 
     def work() -> tuple[Staged, Staged]:
         compress_image(staged.path, compressed, preset)
@@ -243,36 +245,64 @@ async def store_and_finalise(
     ctx: MediaContext, claims: Claims, upload: Upload, prepared: Prepared
 ) -> MediaObject:
     """One transaction as the caller: quota, object row, bytes into place, audio record."""
-    owner = upload.owner_id
     async with service.user_scope(ctx.database, claims) as session:
-        await service.lock_owner_bucket(session, owner, upload.bucket)
-        await service.check_quota(session, ctx.settings, owner, upload.bucket, prepared.main.size)
-        stored = MediaObject(
-            bucket=upload.bucket,
-            path=upload.path,
-            owner_id=owner,
-            size=prepared.main.size,
-            sha256=prepared.main.sha256,
-            cid=prepared.main.cid,
-            content_type=prepared.content_type,
-            metadata_=upload.metadata_,
-            thumbnail_sha256=prepared.thumbnail.sha256 if prepared.thumbnail else None,
-            upload_id=upload.id,
-        )
-        session.add(stored)
-        try:
-            await session.flush()  # the blob rows are now locked by this transaction
-        except IntegrityError as exc:
-            raise ObjectExists(
-                f"An object already exists at {upload.bucket}/{upload.path}."
-            ) from exc
-        await ctx.storage.put(prepared.main.sha256, prepared.main.path)
-        if prepared.thumbnail is not None:
-            await ctx.storage.put(prepared.thumbnail.sha256, prepared.thumbnail.path)
+        stored = await store(session, ctx.storage, ctx.settings, upload, prepared)
         upload.state, upload.progress = "finalising", 80
         await ctx.broker.publish(service.upload_channel(upload.id), service.upload_event(upload))
         await finalise(session, upload, stored, prepared)
     upload.state, upload.progress, upload.object_id = "complete", 100, stored.id
+    return stored
+
+
+async def store(
+    session: AsyncSession, storage: Storage, settings: Settings, upload: Upload, prepared: Prepared
+) -> MediaObject:
+    """Quota under the owner's lock, the object row, then its bytes moved into place."""
+    owner = upload.owner_id
+    await service.lock_owner_bucket(session, owner, upload.bucket)
+    await service.check_quota(session, settings, owner, upload.bucket, prepared.main.size)
+    stored = MediaObject(
+        bucket=upload.bucket,
+        path=upload.path,
+        owner_id=owner,
+        size=prepared.main.size,
+        sha256=prepared.main.sha256,
+        cid=prepared.main.cid,
+        content_type=prepared.content_type,
+        metadata_=upload.metadata_,
+        thumbnail_sha256=prepared.thumbnail.sha256 if prepared.thumbnail else None,
+        upload_id=upload.id,
+    )
+    session.add(stored)
+    try:
+        await session.flush()  # the blob rows are now locked by this transaction
+    except IntegrityError as exc:
+        raise ObjectExists(f"An object already exists at {upload.bucket}/{upload.path}.") from exc
+    await storage.put(prepared.main.sha256, prepared.main.path)
+    if prepared.thumbnail is not None:
+        await storage.put(prepared.thumbnail.sha256, prepared.thumbnail.path)
+    return stored
+
+
+async def ingest(
+    session: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    upload: Upload,
+    bucket: Bucket,
+    staged: Staged,
+) -> MediaObject:
+    """The same stages inside the caller's transaction, without progress events: for server-side
+    files (demo data) whose owner may not be committed yet."""
+    prepared: Prepared | None = None
+    try:
+        validated = await analyse(settings, upload, bucket, staged)
+        prepared = await compress(storage, upload, staged, validated)
+        stored = await store(session, storage, settings, upload, prepared)
+        await finalise(session, upload, stored, prepared)
+    finally:
+        for path in _staged_paths(staged, prepared):
+            path.unlink(missing_ok=True)
     return stored
 
 

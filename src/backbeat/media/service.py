@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbeat.config import Settings
 from backbeat.db import Claims, Database, apply_claims, session_scope
 from backbeat.errors import Unauthorized
+from backbeat.media import links
 from backbeat.media.errors import (
     AudioFileNotFound,
     BucketNotFound,
@@ -44,7 +45,11 @@ class MediaContext:
 
 
 def storage_for(settings: Settings) -> Storage:
-    """The configured backend (only the local data dir is implemented)."""
+    """The configured backend: the local data dir, or an S3-compatible store."""
+    if settings.storage_backend == "s3":
+        from backbeat.media.storage_s3 import S3Storage  # boto3 loads only when configured
+
+        return S3Storage.from_settings(settings)
     return LocalStorage(settings.media_dir)
 
 
@@ -177,6 +182,7 @@ async def delete_object(session: AsyncSession, bucket: str, path: str, *, actor:
     found = await find_object(session, bucket, path)
     if found.owner_id != actor:
         raise ForeignFolder("Only the owner can delete an object.")
+    await links.unlink_object(session, found.id)
     await session.delete(found)
     await session.flush()
 

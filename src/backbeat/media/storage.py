@@ -11,6 +11,7 @@ import os
 import re
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -49,6 +50,10 @@ class Storage(Protocol):
 
     async def delete(self, sha256: str) -> None:
         """Remove a blob (no error when it is already gone)."""
+        ...
+
+    def local_copy(self, sha256: str) -> AbstractAsyncContextManager[Path]:
+        """A file on local disk holding the blob while the context lasts (for decoders)."""
         ...
 
 
@@ -118,6 +123,10 @@ class LocalStorage:
 
     async def delete(self, sha256: str) -> None:
         self.path_of(sha256).unlink(missing_ok=True)
+
+    @asynccontextmanager
+    async def local_copy(self, sha256: str) -> AsyncIterator[Path]:
+        yield self.path_of(sha256)
 
     def stored_keys(self) -> list[str]:
         """Every stored blob's sha256 (tests and the orphan check use it)."""

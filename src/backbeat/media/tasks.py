@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat import jobs
 from backbeat.db import Database, session_scope
+from backbeat.media import links
 from backbeat.media.analysis import AudioAnalysis, analyse_audio
 from backbeat.media.models import AudioFile, Blob, MediaObject, Upload
 from backbeat.media.service import storage_for
 from backbeat.media.sniff import MediaRejected
-from backbeat.media.storage import LocalStorage, Storage
+from backbeat.media.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,13 @@ async def analyse_audio_file(database: Database, storage: Storage, audio_file_id
             select(MediaObject.sha256).where(MediaObject.id == record.object_id)
         )
         record.analysis_status = "running"
-    if not isinstance(storage, LocalStorage) or sha256 is None:
-        raise RuntimeError("analysis reads blobs from the local storage backend")
+    if sha256 is None:
+        return "missing"
     try:
-        result = await anyio.to_thread.run_sync(
-            lambda: analyse_audio(storage.path_of(sha256), waveform_points=WAVEFORM_POINTS)
-        )
+        async with storage.local_copy(sha256) as path:
+            result = await anyio.to_thread.run_sync(
+                lambda: analyse_audio(path, waveform_points=WAVEFORM_POINTS)
+            )
     except MediaRejected as exc:
         return await _record(database, audio_file_id, None, str(exc))
     return await _record(database, audio_file_id, result, None)
@@ -73,6 +75,9 @@ async def _record(
         await session.execute(
             update(AudioFile).where(AudioFile.id == audio_file_id).values(**values)
         )
+        record = await session.get(AudioFile, audio_file_id, populate_existing=True)
+        if result is not None and record is not None:
+            await links.fill_linked_tracks(session, record)
     return str(values["analysis_status"])
 
 

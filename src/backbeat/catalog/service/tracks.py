@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.catalog.models import Credit, Track, TrackContact
 from backbeat.catalog.schemas import License, SheetIn, TrackIn, TrackOut, TrackPatch
-from backbeat.catalog.service import audit, lineage, sheets
+from backbeat.catalog.service import attachments, audit, lineage, sheets
 from backbeat.catalog.service.access import owned_track, visible_track
 from backbeat.catalog.shares import PPM, PayeeRef
 from backbeat.catalog.vocabulary import SheetKind
@@ -96,6 +96,7 @@ async def create_track(
         session.add(TrackContact(track_id=track.id, contact_info=body.contact_info))
     await session.flush()
     await session.refresh(track)
+    await attachments.references_changed(session, track, attachments.changed_references(track, {}))
     await audit.record(
         session, track.id, actor=actor, action="track.create", before=None, after=rights_of(track)
     )
@@ -151,9 +152,14 @@ async def patch_track(
     """Change the given fields; changes to rights fields are audited."""
     track = await owned_track(session, track_id, actor, lock=True)
     before = rights_of(track)
+    references = {name: getattr(track, name) for name in attachments.REFERENCE_FIELDS}
     changes = body.model_dump(exclude_unset=True)
     for name, value in _columns(changes).items():
         setattr(track, name, value)
+    attachments.mark_owner_set(track, set(changes) & set(attachments.ANALYSED_FIELDS))
+    await attachments.references_changed(
+        session, track, attachments.changed_references(track, references)
+    )
     track.updated_at = await session.scalar(select(func.now()))  # type: ignore[assignment]
     if "contact_info" in changes:
         await _set_contact_info(session, track.id, changes["contact_info"] or {})

@@ -35,8 +35,8 @@ router = APIRouter(prefix="/v1", tags=["catalog"])
 JSON = "application/json"
 
 
-def settings_of(request: Request) -> Settings:
-    """The app's settings."""
+async def settings_of(request: Request) -> Settings:
+    """The app's settings (async: a sync dependency would cost a thread hop per request)."""
     settings: Settings = request.app.state.settings
     return settings
 
@@ -197,17 +197,19 @@ async def remove_parent(
     await catalog.remove_parent(session, track_id, parent_id, actor=user.user_id)
 
 
-@router.get("/tracks/{track_id}/lineage")
+@router.get(
+    "/tracks/{track_id}/lineage", response_class=Response, responses={200: {"content": {JSON: {}}}}
+)
 async def lineage(
     track_id: uuid.UUID,
     session: DbSession,
     settings: AppSettings,
     direction: Literal["ancestors", "descendants"] = "ancestors",
     depth: Annotated[int | None, Query(ge=1)] = None,
-) -> dict[str, object]:
+) -> Response:
     """Every path up or down to `depth` (capped by the platform), with cumulative shares."""
     capped = min(depth or settings.max_lineage_depth, settings.max_lineage_depth)
-    return await catalog.lineage(session, track_id, direction, capped)
+    return Response(await catalog.lineage(session, track_id, direction, capped), media_type=JSON)
 
 
 @router.get("/tracks/{track_id}/history", response_model=list[HistoryOut])

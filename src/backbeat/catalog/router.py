@@ -11,6 +11,8 @@ from starlette.datastructures import UploadFile
 
 from backbeat.catalog import service as catalog
 from backbeat.catalog.schemas import (
+    CreditsIn,
+    CreditsOut,
     EdgeOut,
     HistoryOut,
     ImportReport,
@@ -126,6 +128,15 @@ async def patch_track(
 async def delete_track(track_id: uuid.UUID, session: DbSession, user: CurrentUser) -> None:
     """Soft-delete your track (its history, sheets and edges stay)."""
     await catalog.delete_track(session, track_id, actor=user.user_id)
+
+
+@router.put("/tracks/{track_id}/credits", response_model=CreditsOut)
+async def put_credits(
+    track_id: uuid.UUID, body: CreditsIn, session: DbSession, user: CurrentUser
+) -> CreditsOut:
+    """Replace your track's credits (the change is audited in its history)."""
+    credits = await catalog.replace_credits(session, track_id, body.credits, actor=user.user_id)
+    return CreditsOut(credits=credits)
 
 
 @router.put("/tracks/{track_id}/splits/{sheet}", response_model=SheetOut)

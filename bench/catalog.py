@@ -28,7 +28,14 @@ from backbeat.catalog.service.lineage import ANCESTORS_SQL
 from backbeat.catalog.service.search import SearchQuery, build_sql
 from backbeat.db import ANONYMOUS
 from backbeat.embedded import DatabaseUrls
-from bench.support import LoadResult, api_server, drive, migrated_database, ratio_line
+from bench.support import (
+    LoadResult,
+    api_server,
+    drive,
+    median,
+    migrated_database,
+    ratio_line,
+)
 
 CONCURRENCY = 16
 SEARCHES = int(os.environ.get("BENCH_CATALOG_SEARCHES", "3000"))
@@ -339,7 +346,11 @@ def run() -> list[str]:
     rounds = int(os.environ.get("BENCH_CATALOG_ROUNDS", "3"))
     lines = [
         f"{TRACKS} tracks, {EDGES} lineage edges, concurrency {CONCURRENCY}; 2-core machine: "
-        "the httpx load generator shares the CPU with uvicorn and PostgreSQL"
+        "the httpx load generator shares the CPU with uvicorn and PostgreSQL",
+        "search mix: 240 anonymous queries, 40% prefix words by relevance, 20% prefix + "
+        "sample_type newest, 20% sample_type + bpm range newest, 10% prefix + bpm, 10% key newest",
+        "raw = the service's own statement (build_sql, ANCESTORS_SQL) compiled as SQLAlchemy "
+        "sends it, as backbeat_anon with the same claims, without a per-request transaction",
     ]
     with migrated_database("backbeat_bench_catalog") as urls:
         started = time.perf_counter()
@@ -356,6 +367,7 @@ def run() -> list[str]:
             f"/v1/tracks/{t}/lineage?direction=ancestors&depth={LINEAGE_DEPTH}" for t in tips
         ]
         lineage_sql = lineage_statements(tips)
+        search_ratios, lineage_ratios = [], []
         with api_server(urls) as base:
             for r in range(rounds):
                 api = asyncio.run(through_api(base, search_paths, SEARCHES))
@@ -363,6 +375,11 @@ def run() -> list[str]:
                 api_l = asyncio.run(through_api(base, lineage_paths, LINEAGE_CALLS))
                 raw_l = asyncio.run(through_psycopg(urls, lineage_sql, LINEAGE_CALLS))
                 lines += _round_lines(r + 1, api, raw, api_l, raw_l)
+                search_ratios.append(api.per_second / raw.per_second)
+                lineage_ratios.append(api_l.per_second / raw_l.per_second)
+    lines.append(f"-- median of {rounds} rounds")
+    lines.append(ratio_line("search api / raw", median(search_ratios), 1.0, TARGET))
+    lines.append(ratio_line("lineage api / raw", median(lineage_ratios), 1.0))
     return lines
 
 

@@ -106,6 +106,31 @@ class TestLineageTree:
         )
         assert [n["track_id"] for n in down.json()["nodes"]] == [ids[1], ids[2]]
 
+    async def test_shares_are_spelled_like_the_sheets_and_stems_carry_none(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        alice = await new_user(client)
+        root, mid, tip = [(await new_track(client, alice, title=t))["id"] for t in "rmt"]
+        assert (await link(client, alice, mid, root, share="33.3334")).status_code == 201
+        assert (await link(client, alice, tip, mid, kind="stem_of")).status_code == 201
+        up = (await client.get(f"/v1/tracks/{tip}/lineage")).json()
+        assert up["track_id"] == tip and up["direction"] == "ancestors" and up["depth"] == 16
+        assert [(n["kind"], n["share"], n["cumulative_share"]) for n in up["nodes"]] == [
+            ("stem_of", None, "100"),
+            ("remix", "33.3334", "33.3334"),
+        ]
+        assert up["nodes"][1]["via"] == mid and up["nodes"][1]["title"] == "r"
+
+    async def test_a_track_without_edges_has_no_nodes(self, client: httpx.AsyncClient) -> None:
+        alone = (await new_track(client, await new_user(client)))["id"]
+        response = await client.get(f"/v1/tracks/{alone}/lineage")
+        assert response.status_code == 200 and response.json()["nodes"] == []
+
+    async def test_private_or_unknown_tracks_are_404(self, client: httpx.AsyncClient) -> None:
+        hidden = (await new_track(client, await new_user(client), visibility="private"))["id"]
+        for track in (hidden, str(uuid.uuid4())):
+            assert (await client.get(f"/v1/tracks/{track}/lineage")).status_code == 404
+
 
 class TestConcurrentCycle:
     async def test_two_concurrent_edges_cannot_close_a_loop(

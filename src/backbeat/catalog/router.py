@@ -11,6 +11,8 @@ from starlette.datastructures import UploadFile
 
 from backbeat.catalog import service as catalog
 from backbeat.catalog.schemas import (
+    CreditsIn,
+    CreditsOut,
     EdgeOut,
     HistoryOut,
     ImportReport,
@@ -35,8 +37,8 @@ router = APIRouter(prefix="/v1", tags=["catalog"])
 JSON = "application/json"
 
 
-def settings_of(request: Request) -> Settings:
-    """The app's settings."""
+async def settings_of(request: Request) -> Settings:
+    """The app's settings (async: a sync dependency would cost a thread hop per request)."""
     settings: Settings = request.app.state.settings
     return settings
 
@@ -128,6 +130,15 @@ async def delete_track(track_id: uuid.UUID, session: DbSession, user: CurrentUse
     await catalog.delete_track(session, track_id, actor=user.user_id)
 
 
+@router.put("/tracks/{track_id}/credits", response_model=CreditsOut)
+async def put_credits(
+    track_id: uuid.UUID, body: CreditsIn, session: DbSession, user: CurrentUser
+) -> CreditsOut:
+    """Replace your track's credits (the change is audited in its history)."""
+    credits = await catalog.replace_credits(session, track_id, body.credits, actor=user.user_id)
+    return CreditsOut(credits=credits)
+
+
 @router.put("/tracks/{track_id}/splits/{sheet}", response_model=SheetOut)
 async def put_sheet(
     track_id: uuid.UUID,
@@ -197,17 +208,19 @@ async def remove_parent(
     await catalog.remove_parent(session, track_id, parent_id, actor=user.user_id)
 
 
-@router.get("/tracks/{track_id}/lineage")
+@router.get(
+    "/tracks/{track_id}/lineage", response_class=Response, responses={200: {"content": {JSON: {}}}}
+)
 async def lineage(
     track_id: uuid.UUID,
     session: DbSession,
     settings: AppSettings,
     direction: Literal["ancestors", "descendants"] = "ancestors",
     depth: Annotated[int | None, Query(ge=1)] = None,
-) -> dict[str, object]:
+) -> Response:
     """Every path up or down to `depth` (capped by the platform), with cumulative shares."""
     capped = min(depth or settings.max_lineage_depth, settings.max_lineage_depth)
-    return await catalog.lineage(session, track_id, direction, capped)
+    return Response(await catalog.lineage(session, track_id, direction, capped), media_type=JSON)
 
 
 @router.get("/tracks/{track_id}/history", response_model=list[HistoryOut])

@@ -94,6 +94,26 @@ class CreditIn(Strict):
     user_id: uuid.UUID | None = None
 
 
+class CreditsIn(Strict):
+    """PUT /v1/tracks/{id}/credits: the whole new list (empty clears it)."""
+
+    credits: list[CreditIn] = Field(max_length=200)
+
+
+class CreditOut(BaseModel):
+    """A credited contributor."""
+
+    name: str
+    role: Role
+    user_id: uuid.UUID | None = None
+
+
+class CreditsOut(BaseModel):
+    """A track's credits, in order."""
+
+    credits: list[CreditOut]
+
+
 class TrackFields(Strict):
     """Fields a track is created or patched with."""
 
@@ -173,6 +193,7 @@ class TrackOut(BaseModel):
     created_by: uuid.UUID
     created_at: datetime
     updated_at: datetime
+    credits: list[CreditOut] = Field(default_factory=list)
 
 
 class EntryOut(BaseModel):

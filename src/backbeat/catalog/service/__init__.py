@@ -1,6 +1,7 @@
 """The catalog's use cases, one module each; import this package as `catalog`."""
 
 from backbeat.catalog.service.audit import list_history
+from backbeat.catalog.service.credits import credits_of, replace_credits
 from backbeat.catalog.service.imports import import_tracks
 from backbeat.catalog.service.lineage import add_parent, lineage, parent_edges, remove_parent
 from backbeat.catalog.service.presets import create_preset, delete_preset, list_presets
@@ -15,6 +16,7 @@ __all__ = [
     "create_preset",
     "create_track",
     "creator_store",
+    "credits_of",
     "delete_preset",
     "delete_track",
     "get_sheets",
@@ -27,6 +29,7 @@ __all__ = [
     "patch_track",
     "put_sheet",
     "remove_parent",
+    "replace_credits",
     "search_tracks",
     "sheet_history",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,30 +111,33 @@ with recursive walk(track_id, edge_from, kind, share_ppm, depth, cumulative, pat
   from walk w join catalog_lineage_edges e on {this} = w.track_id
   where w.depth < :depth and {next} <> all(w.path)
 )
-select coalesce(json_agg(json_build_object(
-  'track_id', w.track_id, 'title', t.title, 'artist', t.artist, 'via', w.edge_from,
-  'kind', w.kind, 'share_ppm', w.share_ppm, 'depth', w.depth,
-  'cumulative_ppm', round(w.cumulative * 1000000), 'path', w.path
-) order by w.depth, w.path), '[]')
+select exists (select 1 from catalog_tracks r where r.id = :root and r.deleted_at is null),
+  coalesce(json_agg(json_build_object(
+    'track_id', w.track_id, 'title', t.title, 'artist', t.artist, 'via', w.edge_from,
+    'kind', w.kind, 'share', trim_scale(w.share_ppm::numeric / 10000)::text, 'depth', w.depth,
+    'cumulative_share', trim_scale(round(w.cumulative * 1000000) / 10000)::text, 'path', w.path
+  ) order by w.depth, w.path), '[]')::text
 from walk w join catalog_tracks t on t.id = w.track_id and t.deleted_at is null
 """
-_ANCESTORS = LINEAGE_SQL.format(this="e.child_id", next="e.parent_id")
-_DESCENDANTS = LINEAGE_SQL.format(this="e.parent_id", next="e.child_id")
+"""One statement: is the root visible, and every path as ready JSON (shares as percentage text:
+a ppm over 10,000 has at most 4 decimals, and trim_scale gives format_percentage's spelling)."""
+ANCESTORS_SQL = LINEAGE_SQL.format(this="e.child_id", next="e.parent_id")
+DESCENDANTS_SQL = LINEAGE_SQL.format(this="e.parent_id", next="e.child_id")
 
 
 async def lineage(
     session: AsyncSession, track_id: uuid.UUID, direction: Direction, depth: int
-) -> dict[str, Any]:
-    """Every path up (parents) or down (children) to `depth`, with the share along each path."""
-    await visible_track(session, track_id)
-    sql = _ANCESTORS if direction == "ancestors" else _DESCENDANTS
-    raw = await session.scalar(text(sql), {"root": track_id, "depth": depth})
-    nodes = raw if isinstance(raw, list) else json.loads(raw or "[]")
-    for node in nodes:
-        share = node.pop("share_ppm")
-        node["share"] = format_percentage(share) if share is not None else None
-        node["cumulative_share"] = format_percentage(int(node.pop("cumulative_ppm")))
-    return {"track_id": str(track_id), "direction": direction, "depth": depth, "nodes": nodes}
+) -> bytes:
+    """Every path up (parents) or down (children) to `depth`, with the share along each path.
+
+    The answer is JSON bytes built by PostgreSQL in one round trip (no ORM, no re-parsing).
+    """
+    sql = ANCESTORS_SQL if direction == "ancestors" else DESCENDANTS_SQL
+    visible, nodes = (await session.execute(text(sql), {"root": track_id, "depth": depth})).one()
+    if not visible:
+        raise NotFound(f"No track {track_id}")
+    head = json.dumps({"track_id": str(track_id), "direction": direction, "depth": depth})
+    return f'{head[:-1]},"nodes":{nodes}}}'.encode()
 
 
 async def parent_edges(session: AsyncSession, child_id: uuid.UUID) -> list[EdgeOut]:

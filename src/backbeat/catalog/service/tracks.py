@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.catalog.models import Credit, Track, TrackContact
-from backbeat.catalog.schemas import License, SheetIn, TrackIn, TrackOut, TrackPatch
+from backbeat.catalog.models import Track, TrackContact
+from backbeat.catalog.schemas import CreditOut, License, SheetIn, TrackIn, TrackOut, TrackPatch
 from backbeat.catalog.service import attachments, audit, lineage, sheets
 from backbeat.catalog.service.access import owned_track, visible_track
+from backbeat.catalog.service.credits import add_credits, credits_of
 from backbeat.catalog.shares import PPM, PayeeRef
 from backbeat.catalog.vocabulary import SheetKind
 
@@ -30,7 +31,9 @@ RIGHTS_FIELDS = (
 """Fields whose every change is audited (description, tags and the like are not rights)."""
 
 
-def track_out(track: Track, contact_info: dict[str, str] | None) -> TrackOut:
+def track_out(
+    track: Track, contact_info: dict[str, str] | None, credits: list[CreditOut]
+) -> TrackOut:
     """The API shape; contact_info is None unless the caller owns the track."""
     return TrackOut(
         id=track.id,
@@ -59,6 +62,7 @@ def track_out(track: Track, contact_info: dict[str, str] | None) -> TrackOut:
         created_by=track.created_by,
         created_at=track.created_at,
         updated_at=track.updated_at,
+        credits=credits,
     )
 
 
@@ -118,12 +122,8 @@ async def create_track(
         )
     for parent in body.parents:
         await lineage.add_parent(session, track.id, parent, actor=actor)
-    session.add_all(
-        Credit(track_id=track.id, position=i, name=c.name, role=c.role, user_id=c.user_id)
-        for i, c in enumerate(body.credits)
-    )
-    await session.flush()
-    return track_out(track, body.contact_info)
+    credits = await add_credits(session, track.id, body.credits)
+    return track_out(track, body.contact_info, credits)
 
 
 async def contact_info_for(
@@ -143,7 +143,8 @@ async def get_track(
 ) -> TrackOut:
     """A public or unlisted track by id, or the caller's own private one."""
     track = await visible_track(session, track_id)
-    return track_out(track, await contact_info_for(session, track, actor))
+    contact_info = await contact_info_for(session, track, actor)
+    return track_out(track, contact_info, await credits_of(session, track.id))
 
 
 async def patch_track(
@@ -175,7 +176,8 @@ async def patch_track(
             before={n: before[n] for n in changed},
             after={n: after[n] for n in changed},
         )
-    return track_out(track, await contact_info_for(session, track, actor))
+    contact_info = await contact_info_for(session, track, actor)
+    return track_out(track, contact_info, await credits_of(session, track.id))
 
 
 async def _set_contact_info(

@@ -92,8 +92,13 @@ def build_sql(query: SearchQuery) -> tuple[str, dict[str, Any], str]:
     where = ["t.deleted_at is null", "t.visibility = 'public'"]
     source = "catalog_tracks t"
     if tsquery:
-        source += ", to_tsquery('simple', :tsquery) as q(query)"
-        where.append("t.search @@ q.query")
+        # The match runs in a definer function so it can use the GIN index (see the migration
+        # 20261122_catalog_search); joining on the leakproof uuid `=` keeps the pk index usable.
+        source = (
+            "to_tsquery('simple', :tsquery) as q(query) "
+            "cross join lateral catalog_public_matches(q.query) as m(id) "
+            "join catalog_tracks t on t.id = m.id"
+        )
         params["tsquery"] = tsquery
     where += _filters(query, params)
     if query.cursor:

@@ -83,7 +83,7 @@ async def apply_claims(session: AsyncSession, claims: Claims) -> None:
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An async engine on psycopg 3 for any postgres URI."""
     return create_async_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
     )
 
 

@@ -11,9 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backbeat.royalties.allocation import (
+    Allocation,
+    allocate,
+    apply_plan,
+    compile_plan,
+    largest_remainder,
+    receipt_json,
+)
+from backbeat.royalties.rights import (
     FEE_ACCOUNT,
     PPM,
-    Allocation,
     EventInput,
     Holding,
     ParentEdge,
@@ -22,11 +29,6 @@ from backbeat.royalties.allocation import (
     Sheet,
     SheetEntry,
     TrackRights,
-    allocate,
-    apply_plan,
-    compile_plan,
-    largest_remainder,
-    receipt_json,
     tie_break_key,
 )
 

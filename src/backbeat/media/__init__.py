@@ -1,0 +1,1 @@
+"""Media: content addressing, type sniffing, decoding checks, image compression, audio analysis."""

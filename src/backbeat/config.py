@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     lockout_threshold: int = Field(default=5, ge=1, description="Failures before a lockout.")
     lockout_base_seconds: int = Field(default=60, ge=1)
 
+    # Catalog (docs/catalog.md).
+    max_split_presets: int = Field(default=3, ge=1, le=100, description="Split presets per user.")
+    split_consent_required: bool = Field(
+        default=False, description="A new sheet version waits for every user payee's approval."
+    )
+    max_lineage_depth: int = Field(default=16, ge=1, le=64, description="Deepest lineage query.")
+    import_max_rows: int = Field(default=10_000, ge=1, description="Rows in one CSV import.")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         """A default secret in production would let anyone mint tokens."""

@@ -1,9 +1,10 @@
 """Every domain's models, imported once: the registry Alembic and the tests read."""
 
+from backbeat.catalog import models as catalog
 from backbeat.db import Base
 from backbeat.identity import models as identity
 from backbeat.realtime_store import RealtimePayload
 
 metadata = Base.metadata
 
-__all__ = ["RealtimePayload", "identity", "metadata"]
+__all__ = ["RealtimePayload", "catalog", "identity", "metadata"]

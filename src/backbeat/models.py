@@ -4,7 +4,8 @@ from backbeat.catalog import models as catalog
 from backbeat.db import Base
 from backbeat.identity import models as identity
 from backbeat.realtime_store import RealtimePayload
+from backbeat.royalties import models as royalties
 
 metadata = Base.metadata
 
-__all__ = ["RealtimePayload", "catalog", "identity", "metadata"]
+__all__ = ["RealtimePayload", "catalog", "identity", "metadata", "royalties"]

@@ -73,25 +73,37 @@ $$;
 create trigger catalog_split_versions_immutable before update or delete on catalog_split_versions
   for each row execute function catalog_split_version_guard();
 
-create function catalog_activate_when_approved() returns trigger
+create function catalog_try_activate(_version uuid) returns text
 language plpgsql security definer set search_path = public as $$
+declare
+  _status text;
 begin
-  perform 1 from catalog_split_versions where id = new.version_id and status = 'pending' for update;
-  if not found then
-    return null;
+  select status into _status from catalog_split_versions where id = _version for update;
+  if _status is distinct from 'pending' then
+    return _status;
   end if;
   if exists (
     select 1 from catalog_split_entries e
       join catalog_payees p on p.id = e.payee_id
       left join identity_wallets w on w.caip10 = p.wallet
-    where e.version_id = new.version_id and coalesce(p.user_id, w.user_id) is not null
+    where e.version_id = _version and coalesce(p.user_id, w.user_id) is not null
       and not exists (select 1 from catalog_split_approvals a
-                      where a.version_id = e.version_id and a.user_id = coalesce(p.user_id, w.user_id))
+                      where a.version_id = _version and a.user_id = coalesce(p.user_id, w.user_id))
   ) then
-    return null;
+    return 'pending';
   end if;
   update catalog_split_versions set status = 'active', effective_from = greatest(effective_from, now())
-    where id = new.version_id;
+    where id = _version;
+  return 'active';
+end
+$$;
+revoke all on function catalog_try_activate(uuid) from public;
+grant execute on function catalog_try_activate(uuid) to backbeat_user, backbeat_service;
+
+create function catalog_activate_when_approved() returns trigger
+language plpgsql security definer set search_path = public as $$
+begin
+  perform catalog_try_activate(new.version_id);
   return null;
 end
 $$;
@@ -119,6 +131,27 @@ begin
 end
 $$;
 revoke all on function catalog_payee_id(uuid, text) from public;
+
+create function catalog_lineage_check(_child uuid, _parent uuid,
+  out cycle uuid[], out parent_share_ppm bigint)
+language plpgsql security definer set search_path = public as $$
+begin
+  -- One writer of edges at a time, so two concurrent inserts cannot close a loop between them.
+  perform pg_advisory_xact_lock(hashtext('catalog_lineage_edges'));
+  with recursive up(id, path) as (
+    select _parent, array[_child, _parent]
+    union all
+    select e.parent_id, up.path || e.parent_id
+    from up join catalog_lineage_edges e on e.child_id = up.id
+    where up.id <> _child and e.parent_id <> all(up.path[2:])
+  )
+  select path into cycle from up where id = _child limit 1;
+  select coalesce(sum(share_ppm), 0) into parent_share_ppm
+    from catalog_lineage_edges where child_id = _child;
+end
+$$;
+revoke all on function catalog_lineage_check(uuid, uuid) from public;
+grant execute on function catalog_lineage_check(uuid, uuid) to backbeat_user, backbeat_service;
 grant execute on function catalog_payee_id(uuid, text) to backbeat_user, backbeat_service;
 """
 
@@ -709,6 +742,8 @@ def downgrade() -> None:
     for function in (
         "catalog_payee_id(uuid, text)",
         "catalog_activate_when_approved()",
+        "catalog_try_activate(uuid)",
+        "catalog_lineage_check(uuid, uuid)",
         "catalog_split_version_guard()",
         "catalog_refuse_change()",
         "catalog_check_split_sum()",

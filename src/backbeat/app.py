@@ -10,12 +10,17 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from backbeat import __version__, jobs
+from backbeat.catalog import router as catalog_router
 from backbeat.config import Settings
-from backbeat.db import Database, anonymous_claims
+from backbeat.db import Database
 from backbeat.embedded import resolve_urls
 from backbeat.errors import install_error_handlers
 from backbeat.health import migration_heads
 from backbeat.health import router as health_router
+from backbeat.identity import account_router as identity_account_router
+from backbeat.identity import router as identity_router
+from backbeat.identity.auth import SessionCache, resolve_claims
+from backbeat.identity.service.context import IdentityContext
 from backbeat.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
 from backbeat.realtime import create_broker
@@ -37,12 +42,17 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     )
     app.state.settings = settings
     app.state.metrics = metrics
-    app.state.claims_resolver = anonymous_claims
+    app.state.identity = IdentityContext.from_settings(settings)
+    app.state.session_cache = SessionCache(settings.session_check_cache_seconds)
+    app.state.claims_resolver = resolve_claims
     app.state.migration_heads = migration_heads()
     if database is not None:
         app.state.database = database
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(identity_router.router)
+    app.include_router(identity_account_router.router)
+    app.include_router(catalog_router.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app
@@ -66,6 +76,7 @@ def lifespan_for(settings: Settings, given: Database | None):  # type: ignore[no
         finally:
             await stop_worker(worker)
             await app.state.broker.close()
+            await app.state.identity.limiter.close()
             if given is None:
                 await database.dispose()
 

@@ -1,0 +1,221 @@
+"""The edge of identity: bearer tokens to claims, the caller, and the auth transaction."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbeat.db import ANONYMOUS, Claims, Database, request_claims
+from backbeat.identity import tokens
+from backbeat.identity.errors import InsufficientScope, InvalidToken, SessionRequired, keeps_changes
+from backbeat.identity.models import User
+from backbeat.identity.service import sessions
+from backbeat.identity.service import tokens as pats
+from backbeat.identity.service.accounts import app_role
+from backbeat.identity.service.audit import ClientInfo
+from backbeat.identity.service.context import IdentityContext, utcnow
+from backbeat.identity.service.mfa import ensure_aal2
+
+TokenKind = Literal["access", "device", "personal_access"]
+BEARER = {"WWW-Authenticate": 'Bearer realm="backbeat"'}
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated principal of a request."""
+
+    user_id: uuid.UUID
+    role: str
+    aal: str
+    session_id: uuid.UUID | None
+    wallet_address: str | None
+    scopes: tuple[str, ...]
+    kind: TokenKind
+
+    def claims(self) -> Claims:
+        """What row-level security sees through auth.jwt()."""
+        payload = {
+            "app_role": self.role,
+            "aal": self.aal,
+            "session_id": str(self.session_id) if self.session_id else None,
+            "wallet_address": self.wallet_address,
+            "scopes": list(self.scopes),
+            "token_kind": self.kind,
+        }
+        return Claims(sub=str(self.user_id), payload=payload)
+
+
+class SessionCache:
+    """Which sessions this process saw live recently (bounded staleness, cleared on revoke)."""
+
+    def __init__(self, ttl_seconds: float, max_entries: int = 100_000) -> None:
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self._live: dict[uuid.UUID, float] = {}
+
+    def is_known_live(self, session_id: uuid.UUID) -> bool:
+        seen = self._live.get(session_id)
+        return seen is not None and time.monotonic() - seen < self.ttl
+
+    def remember(self, session_id: uuid.UUID) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._live) >= self.max_entries:
+            self._live.clear()
+        self._live[session_id] = time.monotonic()
+
+    def clear(self) -> None:
+        self._live.clear()
+
+
+def identity_context(request: Request) -> IdentityContext:
+    """The app's identity context."""
+    context: IdentityContext = request.app.state.identity
+    return context
+
+
+def client_info(request: Request) -> ClientInfo:
+    """The caller's address and user agent, for sessions and events."""
+    ip = request.client.host if request.client else None
+    return ClientInfo(ip=ip, user_agent=(request.headers.get("user-agent") or "")[:500] or None)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidToken("The Authorization header must be `Bearer <token>`.", headers=BEARER)
+    return token.strip()
+
+
+async def _from_access_token(request: Request, token: str) -> Caller:
+    context = identity_context(request)
+    try:
+        claims = tokens.decode_access_token(context.keys.keyring, token, now=utcnow())
+        session_id, user_id = uuid.UUID(claims.session_id), uuid.UUID(claims.sub)
+    except (tokens.InvalidToken, ValueError):
+        raise InvalidToken("The access token is invalid or expired.", headers=BEARER) from None
+    cache: SessionCache = request.app.state.session_cache
+    if not cache.is_known_live(session_id):
+        database: Database = request.app.state.database
+        async with database.owner_sessions() as session, session.begin():
+            live = await sessions.is_session_active(session, session_id)
+        if not live:
+            raise InvalidToken("The session has been revoked or has expired.", headers=BEARER)
+        cache.remember(session_id)
+    return Caller(
+        user_id=user_id,
+        role=claims.role,
+        aal=claims.aal,
+        session_id=session_id,
+        wallet_address=claims.wallet_address,
+        scopes=claims.scopes,
+        kind="access",
+    )
+
+
+async def _from_opaque_token(request: Request, token: str) -> Caller:
+    database: Database = request.app.state.database
+    async with database.owner_sessions() as session, session.begin():
+        if token.startswith(tokens.PERSONAL_ACCESS_PREFIX):
+            owner = await pats.owner_of(session, token)
+            if owner is not None:
+                return Caller(
+                    owner.user_id,
+                    app_role(owner.roles),
+                    "aal1",
+                    None,
+                    None,
+                    tuple(owner.scopes),
+                    "personal_access",
+                )
+        else:
+            row = await sessions.session_for_device_token(session, token)
+            if row is not None:
+                user = await session.get_one(User, row.user_id)
+                wallet = await sessions.primary_wallet(session, user.id)
+                return Caller(user.id, app_role(user.roles), row.aal, row.id, wallet, (), "device")
+    raise InvalidToken("The token is invalid, expired or revoked.", headers=BEARER)
+
+
+async def resolve_claims(request: Request) -> Claims:
+    """The app's claims resolver: anonymous without a token, 401 with a bad one."""
+    token = _bearer(request)
+    if token is None:
+        return ANONYMOUS
+    opaque = token.startswith((tokens.PERSONAL_ACCESS_PREFIX, tokens.DEVICE_PREFIX))
+    if opaque:
+        caller = await _from_opaque_token(request, token)
+    else:
+        caller = await _from_access_token(request, token)
+    request.state.caller = caller
+    return caller.claims()
+
+
+async def current_caller(
+    request: Request, claims: Annotated[Claims, Depends(request_claims)]
+) -> Caller:
+    """The signed-in caller, or 401; a personal access token must carry the needed scope."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if claims.sub is None or caller is None:
+        raise InvalidToken("Sign in first: send `Authorization: Bearer <token>`.", headers=BEARER)
+    if caller.kind == "personal_access":
+        needed = "read" if request.method in READ_METHODS else "write"
+        if needed not in caller.scopes and "admin" not in caller.scopes:
+            raise InsufficientScope(f"This token lacks the `{needed}` scope.", needed=needed)
+    return caller
+
+
+async def session_caller(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    """A caller signed in with a session (access or device token), not a personal token."""
+    if caller.session_id is None:
+        raise SessionRequired("This needs a signed-in session, not a personal access token.")
+    return caller
+
+
+CurrentUser = Annotated[Caller, Depends(current_caller)]
+SessionUser = Annotated[Caller, Depends(session_caller)]
+
+
+async def get_auth_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The auth service's own transaction (owner role, like GoTrue's admin connection).
+
+    Errors marked keep_changes (failed sign-ins, reuse detection) still commit their counters,
+    revocations and events; every other error rolls back.
+    """
+    database: Database = request.app.state.database
+    async with database.owner_sessions() as session:
+        await session.begin()
+        try:
+            yield session
+        except BaseException as exc:
+            if isinstance(exc, Exception) and keeps_changes(exc):
+                await session.commit()
+            else:
+                await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+AuthSession = Annotated[AsyncSession, Depends(get_auth_session, scope="function")]
+Identity = Annotated[IdentityContext, Depends(identity_context)]
+Client = Annotated[ClientInfo, Depends(client_info)]
+
+
+async def aal2_caller(caller: SessionUser, session: AuthSession) -> Caller:
+    """For sensitive operations (payouts, password, MFA removal): aal2 when the user has MFA."""
+    await ensure_aal2(session, user_id=caller.user_id, aal=caller.aal)
+    return caller
+
+
+Aal2User = Annotated[Caller, Depends(aal2_caller)]

@@ -1,0 +1,266 @@
+"""/v1/auth: sign-up, tokens, sessions, passwords, second factors and wallet sign-in."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+
+from backbeat.db import DbSession
+from backbeat.errors import NotFound
+from backbeat.identity import schemas
+from backbeat.identity.auth import AuthSession, Client, Identity, SessionUser
+from backbeat.identity.responses import tokens_out
+from backbeat.identity.service import accounts, mfa, passwords, sessions, wallets
+from backbeat.identity.service.accounts import get_user
+from backbeat.identity.service.ratelimits import Limit, enforce
+from backbeat.identity.service.sessions import access_token_for
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+
+
+def ip_limit(name: str) -> Any:
+    """A per-IP fixed-window limit for one endpoint family, reported in RateLimit-* headers."""
+
+    async def limit(
+        response: Response, session: AuthSession, context: Identity, client: Client
+    ) -> None:
+        budget = Limit(context.settings.rate_limit_ip_per_minute, 60)
+        usage = await enforce(context.limiter, session, f"{name}:ip:{client.ip}", budget)
+        response.headers.update(usage.headers())
+
+    return Depends(limit)
+
+
+def forget_sessions(request: Request) -> None:
+    """Revocations take effect at once in this process (others within the cache TTL)."""
+    request.app.state.session_cache.clear()
+
+
+@router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[ip_limit("signup")],
+)
+async def signup(
+    body: schemas.SignupIn, session: AuthSession, context: Identity, client: Client
+) -> schemas.TokensOut:
+    """Create an account with email and password, and sign in."""
+    user = await accounts.create_user(
+        session,
+        email=body.email,
+        username=body.username,
+        password=body.password,
+        display_name=body.display_name,
+    )
+    await passwords.send_verification(session, context, user)
+    issued = await sessions.start_session(
+        session, context, user, method="password", aal="aal1", device=body.device, client=client
+    )
+    return await tokens_out(session, issued)
+
+
+@router.post("/token", dependencies=[ip_limit("token")])
+async def token(
+    body: Annotated[schemas.TokenRequest, Body()],
+    session: AuthSession,
+    context: Identity,
+    client: Client,
+) -> schemas.TokensOut:
+    """Password grant (with totp_code for MFA users) or refresh-token grant (rotating)."""
+    if isinstance(body, schemas.PasswordGrant):
+        issued = await sessions.sign_in_with_password(
+            session,
+            context,
+            email=body.email,
+            password=body.password,
+            totp_code=body.totp_code,
+            device=body.device,
+            client=client,
+        )
+    else:
+        issued = await sessions.refresh(
+            session, context, refresh_token=body.refresh_token, client=client
+        )
+    return await tokens_out(session, issued)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def logout(caller: SessionUser, session: AuthSession, request: Request) -> None:
+    """End the calling session (its refresh and device tokens stop working)."""
+    assert caller.session_id is not None
+    await sessions.revoke_sessions(
+        session, user_id=caller.user_id, reason="logout", only=caller.session_id
+    )
+    forget_sessions(request)
+
+
+@router.get("/sessions")
+async def list_sessions(caller: SessionUser, session: DbSession) -> list[schemas.SessionOut]:
+    """Live sessions of the caller; `current` marks the one making this request."""
+    rows = await sessions.list_sessions(session, user_id=caller.user_id)
+    return [
+        schemas.SessionOut.model_validate(row).model_copy(
+            update={"current": row.id == caller.session_id}
+        )
+        for row in rows
+    ]
+
+
+@router.delete(
+    "/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response
+)
+async def revoke_session(
+    session_id: uuid.UUID, caller: SessionUser, session: DbSession, request: Request
+) -> None:
+    """Revoke one of the caller's sessions."""
+    if not await sessions.revoke_sessions(
+        session, user_id=caller.user_id, reason="revoked", only=session_id
+    ):
+        raise NotFound("No such live session.")
+    forget_sessions(request)
+
+
+@router.post("/sessions/revoke-all")
+async def revoke_all(
+    caller: SessionUser,
+    session: DbSession,
+    request: Request,
+    include_current: Annotated[bool, Query()] = False,
+) -> schemas.RevokedOut:
+    """Sign out everywhere else (or everywhere, with include_current=true)."""
+    keep = None if include_current else caller.session_id
+    count = await sessions.revoke_sessions(
+        session, user_id=caller.user_id, reason="revoked_all", keep=keep
+    )
+    forget_sessions(request)
+    return schemas.RevokedOut(revoked=count)
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def change_password(
+    body: schemas.PasswordChangeIn,
+    caller: SessionUser,
+    session: AuthSession,
+    client: Client,
+    request: Request,
+) -> None:
+    """Change the password (aal2 if MFA is on); every other session is revoked."""
+    assert caller.session_id is not None
+    await passwords.change_password(
+        session,
+        user_id=caller.user_id,
+        session_id=caller.session_id,
+        aal=caller.aal,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        client=client,
+    )
+    forget_sessions(request)
+
+
+@router.post(
+    "/password/reset-request",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
+    dependencies=[ip_limit("reset")],
+)
+async def request_reset(
+    body: schemas.ResetRequestIn, session: AuthSession, context: Identity, client: Client
+) -> None:
+    """Email a reset token if the account exists (the answer never says whether it does)."""
+    budget = Limit(context.settings.rate_limit_account_per_15_minutes, 15 * 60)
+    await enforce(context.limiter, session, f"reset:account:{body.email}", budget)
+    await passwords.request_reset(session, context, email=body.email, client=client)
+
+
+@router.post(
+    "/password/reset",
+    dependencies=[ip_limit("reset")],
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+async def reset_password(
+    body: schemas.ResetIn, session: AuthSession, client: Client, request: Request
+) -> None:
+    """Set a new password with the emailed token; every session is revoked."""
+    await passwords.reset_password(
+        session, token=body.token, new_password=body.new_password, client=client
+    )
+    forget_sessions(request)
+
+
+@router.post(
+    "/email/verify",
+    dependencies=[ip_limit("verify")],
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+async def verify_email(body: schemas.EmailVerifyIn, session: AuthSession, client: Client) -> None:
+    """Confirm the email address with the emailed token."""
+    await passwords.verify_email(session, token=body.token, client=client)
+
+
+@router.post("/mfa/totp", status_code=status.HTTP_201_CREATED)
+async def enrol_totp(
+    caller: SessionUser, session: AuthSession, context: Identity, client: Client
+) -> schemas.TotpEnrolmentOut:
+    """Start TOTP enrolment: scan the URI, then confirm with a code."""
+    user = await get_user(session, caller.user_id)
+    enrolment = await mfa.enrol(session, context, user, client)
+    return schemas.TotpEnrolmentOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
+
+
+@router.post("/mfa/totp/verify")
+async def verify_totp(
+    body: schemas.TotpCodeIn,
+    caller: SessionUser,
+    session: AuthSession,
+    context: Identity,
+    client: Client,
+) -> schemas.TotpVerifiedOut:
+    """Confirm enrolment (returns backup codes once) or step up: either way the session is aal2."""
+    assert caller.session_id is not None
+    user = await get_user(session, caller.user_id)
+    codes = await mfa.verify(session, context, user, body.code, client)
+    row = await sessions.raise_session_aal(session, caller.session_id)
+    return schemas.TotpVerifiedOut(
+        access_token=await access_token_for(session, context, user, row),
+        expires_in=context.settings.access_token_ttl_seconds,
+        aal=row.aal,
+        backup_codes=codes,
+    )
+
+
+@router.delete("/mfa/totp", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+async def remove_totp(caller: SessionUser, session: AuthSession, client: Client) -> None:
+    """Remove TOTP and the backup codes (needs aal2)."""
+    await mfa.remove(session, user_id=caller.user_id, aal=caller.aal, client=client)
+
+
+@router.post("/wallet/challenge", dependencies=[ip_limit("wallet")])
+async def wallet_challenge(
+    body: schemas.WalletChallengeIn, session: AuthSession, context: Identity
+) -> schemas.WalletChallengeOut:
+    """A message for the wallet to sign: SIWE (EIP-4361) for 0x…, the Stacks variant for SP…."""
+    made = await wallets.challenge(session, context, address=body.address, chain_id=body.chain_id)
+    return schemas.WalletChallengeOut(
+        message=made.message, nonce=made.nonce, expires_at=made.expires_at, caip10=made.caip10
+    )
+
+
+@router.post("/wallet/verify", dependencies=[ip_limit("wallet")])
+async def wallet_verify(
+    body: schemas.WalletProofIn, session: AuthSession, context: Identity, client: Client
+) -> schemas.TokensOut:
+    """Sign in with a signed challenge; the first sign-in creates the account."""
+    issued = await wallets.sign_in(
+        session,
+        context,
+        message=body.message,
+        signature=body.signature,
+        device=body.device,
+        client=client,
+    )
+    return await tokens_out(session, issued)

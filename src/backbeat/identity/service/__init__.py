@@ -1,0 +1,1 @@
+"""Identity use cases, one module per concept; routers call these, never SQL."""

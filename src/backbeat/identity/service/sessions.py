@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from backbeat.identity import tokens
 from backbeat.identity.errors import AccountLocked, InvalidCredentials, InvalidRefreshToken
@@ -271,9 +272,10 @@ async def session_for_device_token(session: AsyncSession, token: str) -> Session
 
 
 async def list_sessions(session: AsyncSession, *, user_id: uuid.UUID) -> Sequence[Session]:
-    """Live sessions, newest first."""
+    """Live sessions, newest first (the device token hash is not readable by the API role)."""
     query = (
         select(Session)
+        .options(defer(Session.device_token_hash, raiseload=True))
         .where(
             Session.user_id == user_id,
             Session.revoked_at.is_(None),

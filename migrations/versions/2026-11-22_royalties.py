@@ -18,7 +18,6 @@ depends_on: str | Sequence[str] | None = None
 
 OWN = "(select auth.uid())"
 IS_ADMIN = "((select auth.jwt() ->> 'app_role') = 'admin')"
-SCOPES = "string_to_array(coalesce((select auth.jwt() ->> 'scope'), ''), ' ')"
 MY_ACCOUNTS = "((select royalties_my_account_ids())::bigint[])"
 LEDGER = ("royalties_legs", "royalties_transfers", "royalties_receipts", "royalties_plans")
 
@@ -179,7 +178,7 @@ declare
   _to bigint;
 begin
   if not ((auth.jwt() ->> 'app_role') = 'admin'
-          or 'payouts:write' = any(string_to_array(coalesce(auth.jwt() ->> 'scope', ''), ' '))) then
+          or coalesce(auth.jwt() -> 'scopes', '[]') ? 'payouts:write') then
     raise exception 'only an admin or a payout provider settles payouts' using errcode = '42501';
   end if;
   select * into _row from royalties_payouts where id = _payout for update;
@@ -225,12 +224,12 @@ create policy royalties_events_read on royalties_revenue_events for select to ba
          or exists (select 1 from royalties_transfers t where t.event_id = royalties_revenue_events.id));
 create policy royalties_events_post on royalties_revenue_events for insert to backbeat_user
   with check (submitted_by = {OWN}::text and status = 'accepted' and revision = 0
-              and ({IS_ADMIN} or 'revenue:write' = any({SCOPES})));
+              and ({IS_ADMIN} or coalesce((select auth.jwt() -> 'scopes'), '[]') ? 'revenue:write'));
 
 alter table royalties_accounts enable row level security;
 grant select on royalties_accounts to backbeat_user;
 create policy royalties_accounts_read on royalties_accounts for select to backbeat_user
-  using ({IS_ADMIN} or id = any({MY_ACCOUNTS}));
+  using (true);  -- names only (payees are public in the catalog); balances stay private
 
 alter table royalties_balances enable row level security;
 grant select on royalties_balances to backbeat_user;

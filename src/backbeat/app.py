@@ -24,6 +24,7 @@ from backbeat.identity.service.context import IdentityContext
 from backbeat.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
 from backbeat.realtime import create_broker
+from backbeat.royalties import router as royalties_router
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(identity_router.router)
     app.include_router(identity_account_router.router)
     app.include_router(catalog_router.router)
+    app.include_router(royalties_router.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app

@@ -23,6 +23,7 @@ from backbeat.demo import load_demo
 from backbeat.embedded import DatabaseUrls, resolve_urls
 from backbeat.health import alembic_config
 from backbeat.observability import configure_logging
+from backbeat.royalties.cli import royalties_app
 
 app = typer.Typer(help="Backbeat: a backend for music creator platforms.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
@@ -31,6 +32,7 @@ jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(royalties_app, name="royalties")
 console = Console()
 T = TypeVar("T")
 

@@ -74,7 +74,7 @@ async def post_revenue_events(
         or not all(isinstance(e, dict) for e in raw)
     ):
         raise Unprocessable("`events` must be a list of 1 to 1000 event objects")
-    poster = service.Poster(caller.user_id, is_admin(caller), caller.scopes)
+    poster = service.Poster(str(caller.user_id), is_admin(caller), caller.scopes)
     results = await service.post_revenue(
         session, raw, poster=poster, assets=settings.royalty_assets
     )

@@ -34,7 +34,7 @@ DISTRIBUTE_TASK = "royalties.distribute"
 class Poster:
     """Who posts revenue: the idempotency keys are theirs alone."""
 
-    user_id: uuid.UUID
+    submitter: str
     is_admin: bool
     scopes: tuple[str, ...]
 
@@ -114,7 +114,7 @@ async def _existing(
             "select idempotency_key, id, body_hash from royalties_revenue_events "
             "where submitted_by = :who and idempotency_key = any(cast(:keys as text[]))"
         ),
-        {"who": str(poster.user_id), "keys": list(keys)},
+        {"who": poster.submitter, "keys": list(keys)},
     )
     return {key: (event_id, digest) for key, event_id, digest in rows.all()}
 
@@ -174,7 +174,7 @@ async def _insert(
     rows = [
         {
             "id": uuid7(),
-            "who": str(poster.user_id),
+            "who": poster.submitter,
             "key": key,
             "hash": body_hash(event),
             "track": track,

@@ -131,14 +131,19 @@ def _allocated(urls: DatabaseUrls) -> int:
         return int(row[0]) if row else 0
 
 
+def _wait_for_a_batch(urls: DatabaseUrls) -> None:
+    """Polls until the distributor has committed its first batch (it is mid-run after that)."""
+    deadline = time.monotonic() + 60
+    while _allocated(urls) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 async def test_a_killed_distributor_rolls_back_its_batch_and_a_rerun_finishes(
     committed_urls: DatabaseUrls,
 ) -> None:
     seed(committed_urls, None, events=30_000, amount=100)
     first = _distribute(committed_urls, batch=500)
-    deadline = time.monotonic() + 60
-    while _allocated(committed_urls) == 0 and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+    _wait_for_a_batch(committed_urls)
     first.send_signal(signal.SIGKILL)
     first.wait()
     partial = _allocated(committed_urls)

@@ -7,21 +7,29 @@ import os
 import signal
 import socket
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
 from alembic import command
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import text
 
 from backbeat import __version__, jobs
+from backbeat.catalog import service as catalog
+from backbeat.catalog.errors import ImportRefused
+from backbeat.catalog.schemas import ImportReport
 from backbeat.config import Settings
 from backbeat.db import Database, session_scope
 from backbeat.demo import load_demo
 from backbeat.embedded import DatabaseUrls, resolve_urls
+from backbeat.errors import AppError, NotFound
 from backbeat.health import alembic_config
+from backbeat.identity.service import accounts
 from backbeat.observability import configure_logging
 from backbeat.royalties.cli import royalties_app
 
@@ -29,10 +37,14 @@ app = typer.Typer(help="Backbeat: a backend for music creator platforms.", no_ar
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+import_app = typer.Typer(help="Import data.", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts (bootstrap admins here).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(royalties_app, name="royalties")
+app.add_typer(import_app, name="import")
+app.add_typer(users_app, name="users")
 console = Console()
 T = TypeVar("T")
 
@@ -225,6 +237,123 @@ def jobs_list(
             row.queueing_lock or "",
             str(row.scheduled_at or ""),
         )
+    console.print(table)
+
+
+@import_app.command("tracks")
+def import_tracks(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, seed layout.")],
+    as_user: Annotated[str, typer.Option("--as", help="Username that will own the tracks.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, import none.")] = (
+        False
+    ),
+) -> None:
+    """Import tracks from a CSV: all rows in one transaction, or none; safe to run again."""
+    settings, urls = settings_and_urls()
+    upgrade(urls)
+    csv_text = file.read_text(encoding="utf-8")
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("Importing", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        async def work(database: Database) -> ImportReport:
+            async with session_scope(database) as session:
+                owner = await session.scalar(
+                    text("select id from identity_users where lower(username) = lower(:u)"),
+                    {"u": as_user},
+                )
+                if owner is None:
+                    raise NotFound(f"No user {as_user!r}")
+                return await catalog.import_tracks(
+                    session,
+                    csv_text,
+                    actor=owner,
+                    dry_run=dry_run,
+                    max_rows=settings.import_max_rows,
+                    progress=advance,
+                )
+
+        try:
+            report = with_database(urls, work)
+        except (ImportRefused, NotFound) as exc:
+            report = None
+            failure = exc
+    if report is None:
+        console.print(f"[red]{failure.detail}[/red]")
+        for error in failure.extra.get("errors", []):
+            console.print(f"  line {error['line']}: {error['reason']}")
+        raise typer.Exit(code=1)
+    print_import_report(report)
+
+
+def print_import_report(report: ImportReport) -> None:
+    """What an import did, and every bad row."""
+    verb = "would create" if report.dry_run else "created"
+    console.print(f"{report.rows} rows: {verb} {report.created}, skipped {report.skipped} existing")
+    for error in report.errors:
+        console.print(f"  [red]line {error.line}[/red]: {error.reason}")
+    if report.errors:
+        raise typer.Exit(code=1)
+
+
+class RoleChoice(StrEnum):
+    listener = "listener"
+    artist = "artist"
+    admin = "admin"
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="The account's email.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    role: Annotated[RoleChoice, typer.Option(help="listener, artist or admin.")] = (
+        RoleChoice.listener
+    ),
+    username: Annotated[str | None, typer.Option(help="Default: from the email.")] = None,
+) -> None:
+    """Create an account (the way to bootstrap the first admin)."""
+    _, urls = settings_and_urls()
+    upgrade(urls)
+    roles = ["listener", "admin"] if role is RoleChoice.admin else [role.value]
+
+    async def work(database: Database) -> str:
+        async with session_scope(database) as session:
+            user = await accounts.create_user(
+                session,
+                email=email.strip().lower(),
+                username=username or accounts.username_from_email(email),
+                password=password,
+                roles=roles,
+            )
+            return f"Created {user.username} <{user.email}> with roles {', '.join(user.roles)}."
+
+    try:
+        console.print(with_database(urls, work))
+    except AppError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(code=1) from None
+
+
+@users_app.command("list")
+def users_list(limit: Annotated[int, typer.Option(min=1, max=10000)] = 100) -> None:
+    """Show accounts, oldest first."""
+    _, urls = settings_and_urls()
+
+    async def work(database: Database) -> list[tuple[str, ...]]:
+        async with session_scope(database) as session:
+            users = await accounts.list_users(session, limit=limit)
+            return [
+                (u.username, u.email or "-", ",".join(u.roles), f"{u.created_at:%Y-%m-%d}")
+                for u in users
+            ]
+
+    table = Table("username", "email", "roles", "created")
+    for column in table.columns:
+        column.no_wrap = True
+    for row in with_database(urls, work):
+        table.add_row(*row)
     console.print(table)
 
 

@@ -12,7 +12,10 @@ DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
 
 def loaders() -> list[tuple[str, DemoLoader]]:
     """Every domain's loader, in dependency order."""
-    return []
+    from backbeat.catalog.demo import load_catalog_demo
+    from backbeat.identity.demo import load_demo_users
+
+    return [("identity", load_demo_users), ("catalog", load_catalog_demo)]
 
 
 async def load_demo(session: AsyncSession) -> list[tuple[str, list[str]]]:

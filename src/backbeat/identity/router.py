@@ -11,6 +11,7 @@ from backbeat.db import DbSession
 from backbeat.errors import NotFound
 from backbeat.identity import schemas
 from backbeat.identity.auth import AuthSession, Client, Identity, SessionUser
+from backbeat.identity.errors import InvalidRefreshToken
 from backbeat.identity.responses import tokens_out
 from backbeat.identity.service import accounts, mfa, passwords, sessions, wallets
 from backbeat.identity.service.accounts import get_user
@@ -64,6 +65,7 @@ async def signup(
 @router.post("/token", dependencies=[ip_limit("token")])
 async def token(
     body: Annotated[schemas.TokenRequest, Body()],
+    request: Request,
     session: AuthSession,
     context: Identity,
     client: Client,
@@ -80,9 +82,13 @@ async def token(
             client=client,
         )
     else:
-        issued = await sessions.refresh(
-            session, context, refresh_token=body.refresh_token, client=client
-        )
+        try:
+            issued = await sessions.refresh(
+                session, context, refresh_token=body.refresh_token, client=client
+            )
+        except InvalidRefreshToken:
+            forget_sessions(request)  # reuse may just have revoked a family
+            raise
     return await tokens_out(session, issued)
 
 

@@ -171,17 +171,14 @@ async def creator_store(
     ).one_or_none()
     if creator is None:
         raise NotFound(f"No creator {username!r}")
-    counts: dict[str, int] = dict(
-        (
-            await session.execute(
-                text(
-                    "select sample_type, count(*) from catalog_tracks where created_by = :c "
-                    "and visibility = 'public' and deleted_at is null group by 1 order by 1"
-                ),
-                {"c": creator.id},
-            )
-        ).tuples()
+    rows = await session.execute(
+        text(
+            "select sample_type, count(*) from catalog_tracks where created_by = :c "
+            "and visibility = 'public' and deleted_at is null group by 1 order by 1"
+        ),
+        {"c": creator.id},
     )
+    counts: dict[str, int] = {sample_type: count for sample_type, count in rows}
     page = await search_tracks(
         session, SearchQuery(creator=creator.id, sort="newest", cursor=cursor, limit=limit)
     )

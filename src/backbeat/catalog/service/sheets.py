@@ -152,7 +152,6 @@ async def _approve_as_author(
         session.add(SplitApproval(version_id=version_id, user_id=actor))
         await session.flush()
     await session.execute(text("select catalog_try_activate(:v)"), {"v": version_id})
-    session.expire_all()
 
 
 async def put_sheet(
@@ -219,7 +218,11 @@ async def _sheets_of(session: AsyncSession, version_ids: list[uuid.UUID]) -> lis
     """Versions with their entries, in the given order."""
     versions = {
         v.id: v
-        for v in await session.scalars(select(SplitVersion).where(SplitVersion.id.in_(version_ids)))
+        for v in await session.scalars(
+            select(SplitVersion)
+            .where(SplitVersion.id.in_(version_ids))
+            .execution_options(populate_existing=True)
+        )
     }
     rows = await session.execute(
         select(
@@ -308,7 +311,6 @@ async def approve_version(
         ),
         {"v": version.id, "u": actor},
     )
-    session.expire_all()
     return await _sheet_of(session, version.id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -83,6 +84,12 @@ async def create_user(
     return user
 
 
+def username_from_email(email: str) -> str:
+    """A valid username from an email's local part (the CLI's default)."""
+    local = re.sub(r"[^a-z0-9_]", "_", email.split("@")[0].lower())[:30]
+    return local if len(local) >= 3 else f"{local}_user"
+
+
 async def new_wallet_username(session: AsyncSession) -> str:
     """A placeholder username for a wallet-only account (the user can rename it)."""
     while True:
@@ -131,10 +138,22 @@ async def update_profile(session: AsyncSession, user_id: uuid.UUID, patch: Profi
         values["avatar_url"] = str(values["avatar_url"])
     if not values:
         return
-    if "username" in values:
-        await ensure_available(session, email=None, username=values["username"], user_id=user_id)
+    if "username" in values and await _username_taken(session, values["username"], user_id):
+        raise UsernameTaken("This username is taken.")
     statement = update(User).where(User.id == user_id).values(**values, updated_at=func.now())
-    await session.execute(statement.execution_options(synchronize_session=False))
+    try:
+        await session.execute(statement.execution_options(synchronize_session=False))
+    except IntegrityError as exc:  # renamed concurrently
+        raise UsernameTaken("This username is taken.") from exc
+
+
+async def _username_taken(session: AsyncSession, username: str, user_id: uuid.UUID) -> bool:
+    """Through the public view: row-level security hides other users' rows from the caller."""
+    query = text(
+        "select exists (select from identity_public_profiles "
+        "where lower(username) = lower(:username) and id <> :user_id)"
+    )
+    return bool(await session.scalar(query, {"username": username, "user_id": user_id}))
 
 
 async def public_profile(session: AsyncSession, username: str) -> PublicProfile:

@@ -26,7 +26,11 @@ DEFAULT_RETRY = RetryStrategy(max_attempts=5, exponential_wait=2)
 tasks = procrastinate.Blueprint()
 """Every domain registers its tasks here: `@jobs.tasks.task(name="media.analyse", ...)`."""
 
-TASK_MODULES = ("backbeat.realtime_store", "backbeat.royalties.tasks")
+TASK_MODULES = (
+    "backbeat.realtime_store",
+    "backbeat.identity.housekeeping",
+    "backbeat.royalties.tasks",
+)
 """Modules whose import registers tasks; a worker imports them all before it starts."""
 
 

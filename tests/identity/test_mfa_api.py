@@ -8,9 +8,11 @@ from typing import Any
 import httpx
 import jwt
 import pyotp
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.identity.auth import Aal2User
 from backbeat.identity.models import TotpFactor
 from tests.identity.helpers import PASSWORD, bearer, sign_in, signup
 
@@ -175,3 +177,23 @@ class TestStepUpAndSensitiveOperations:
         )
         assert removed.status_code == 204
         assert (await sign_in(client, data["user"]["email"])).status_code == 200
+
+
+class TestAal2Dependency:
+    async def test_later_routes_reuse_it(self, client: httpx.AsyncClient, app: FastAPI) -> None:
+        async def payout(caller: Aal2User) -> dict[str, str]:
+            return {"ok": caller.aal}
+
+        app.add_api_route("/test/payout", payout, methods=["POST"])
+        plain = await signup(client)
+        data = await signup(client)
+        early = (await sign_in(client, data["user"]["email"])).json()["access_token"]
+        headers = bearer(data["access_token"])
+        secret = (await client.post("/v1/auth/mfa/totp", headers=headers)).json()["secret"]
+        await client.post(
+            "/v1/auth/mfa/totp/verify", headers=headers, json={"code": code_at(secret)}
+        )
+        without_mfa = await client.post("/test/payout", headers=bearer(plain["access_token"]))
+        aal1 = await client.post("/test/payout", headers=bearer(early))
+        assert without_mfa.status_code == 200
+        assert aal1.status_code == 403 and aal1.json()["code"] == "aal2_required"

@@ -14,8 +14,13 @@ def loaders() -> list[tuple[str, DemoLoader]]:
     """Every domain's loader, in dependency order."""
     from backbeat.catalog.demo import load_catalog_demo
     from backbeat.identity.demo import load_demo_users
+    from backbeat.royalties.demo import load_royalties_demo
 
-    return [("identity", load_demo_users), ("catalog", load_catalog_demo)]
+    return [
+        ("identity", load_demo_users),
+        ("catalog", load_catalog_demo),
+        ("royalties", load_royalties_demo),
+    ]
 
 
 async def load_demo(session: AsyncSession) -> list[tuple[str, list[str]]]:

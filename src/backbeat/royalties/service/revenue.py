@@ -192,12 +192,16 @@ async def _insert(
             "insert into royalties_revenue_events (id, submitted_by, idempotency_key, body_hash, "
             "track_id, source, amount, asset, occurred_at, territory, reference) values "
             "(:id, :who, :key, :hash, :track, :source, :amount, :asset, :at, :territory, "
-            ":reference)"
+            ":reference) on conflict (submitted_by, idempotency_key) do nothing"
         ),
         rows,
     )
+    stored = await _existing(session, poster, list(fresh))
     for row in rows:
-        index = fresh[str(row["key"])][0]
+        index, event, _ = fresh[str(row["key"])]
+        if stored[str(row["key"])][0] != row["id"]:  # a concurrent request with the same key won
+            results[index] = _replay(index, event, stored[str(row["key"])])
+            continue
         results[index] = EventResult(
             index=index, idempotency_key=str(row["key"]), status="accepted", event_id=row["id"]
         )

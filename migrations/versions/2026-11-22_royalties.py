@@ -49,10 +49,14 @@ declare
   _legs bigint;
   _unbalanced text;
 begin
+  -- legs by the primary key, each account by its primary key: no join order for a planner
+  -- without statistics (a bulk load in one transaction) to get wrong
   select sum(n), min(asset) filter (where total <> 0) into _legs, _unbalanced
-  from (select a.asset, count(*) as n, sum(l.amount) as total
-        from royalties_legs l join royalties_accounts a on a.id = l.account_id
-        where l.transfer_id = new.id group by a.asset) per_asset;
+  from (select asset, count(*) as n, sum(amount) as total
+        from (select l.amount,
+                     (select a.asset from royalties_accounts a where a.id = l.account_id) as asset
+              from royalties_legs l where l.transfer_id = new.id) legs
+        group by asset) per_asset;
   if coalesce(_legs, 0) = 0 then
     raise exception 'transfer % has no legs', new.id using errcode = '23514';
   end if;

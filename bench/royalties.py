@@ -335,8 +335,8 @@ async def _orm_one(database: Database, event_id: uuid.UUID) -> None:
             else:
                 balance.balance = int(balance.balance) + amount
         row = EventRow(
-            event.id,
-            event.track_id,
+            str(event.id),
+            str(event.track_id),
             event.source,
             int(event.amount),
             event.asset,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,13 +18,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
-from backbeat.identity.models import uuid7
 from backbeat.royalties.allocation import SharePlan, compile_plan, round_shares
 from backbeat.royalties.posting import (
     AccountCache,
     ReceiptRow,
     TransferRow,
+    new_id,
     revenue_account,
+    text_array,
     write_transfers,
 )
 from backbeat.royalties.rights import Policy
@@ -54,8 +54,8 @@ def stored_policy(fee_ppm: int, composition_ppm: int, max_depth: int) -> Policy:
 
 @dataclass(frozen=True, slots=True)
 class EventRow:
-    id: uuid.UUID
-    track_id: uuid.UUID
+    id: str
+    track_id: str
     source: str
     amount: int
     asset: str
@@ -66,7 +66,7 @@ class EventRow:
 def event_row(row: Any) -> EventRow:
     """An event from (id, track_id, source, amount, asset, occurred_at, revision): numeric → int."""
     event_id, track_id, source, amount, asset, occurred_at, revision = row
-    return EventRow(event_id, track_id, source, int(amount), asset, occurred_at, revision)
+    return EventRow(str(event_id), str(track_id), source, int(amount), asset, occurred_at, revision)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class Planner:
         self, book: RightsBook, event: EventRow, memo: dict[tuple[Any, ...], CompiledPlan]
     ) -> CompiledPlan:
         """`memo` (one per book) skips rebuilding rights for events in the same interval."""
-        root = str(event.track_id)
+        root = event.track_id
         fee, comp = self.policy.fee_ppm(event.source), self.policy.composition_ppm(event.source)
         local = (root, book.interval_of(root, event.occurred_at), fee, comp)
         found = memo.get(local)
@@ -149,10 +149,10 @@ def allocation_transfer(
     event: EventRow, compiled: CompiledPlan, revision: int, kind: str = "allocation"
 ) -> tuple[TransferRow, ReceiptRow]:
     """The transfer (revenue account → credited accounts) and the receipt of one event."""
-    credits = round_shares(compiled.plan, str(event.id), event.amount)
+    credits = round_shares(compiled.plan, event.id, event.amount)
     paid = [(a, c) for a, c in zip(compiled.accounts, credits, strict=True) if c]
     transfer = TransferRow(
-        id=uuid7(),
+        id=new_id(),
         kind=kind,
         asset=event.asset,
         legs=[(revenue_account(event.source), -event.amount), *paid],
@@ -201,7 +201,7 @@ async def claim_batch(session: AsyncSession, limit: int) -> list[EventRow]:
     )
     rows = await session.execute(
         text(
-            "select id, track_id, source, amount, asset, occurred_at, revision "
+            "select id::text, track_id::text, source, amount, asset, occurred_at, revision "
             "from royalties_revenue_events where status = 'accepted' "
             "order by id limit :limit for update skip locked"
         ),
@@ -215,7 +215,7 @@ async def distribute_batch(session: AsyncSession, planner: Planner, limit: int) 
     events = await claim_batch(session, limit)
     if not events:
         return 0
-    book = await load_book(session, {str(e.track_id) for e in events}, planner.policy.max_depth)
+    book = await load_book(session, {e.track_id for e in events}, planner.policy.max_depth)
     transfers, receipts = [], []
     used: dict[str, CompiledPlan] = {}
     memo: dict[tuple[Any, ...], CompiledPlan] = {}
@@ -232,6 +232,6 @@ async def distribute_batch(session: AsyncSession, planner: Planner, limit: int) 
             "update royalties_revenue_events set status = 'allocated', revision = 1, "
             "allocated_at = now() where id = any(cast(:ids as uuid[]))"
         ),
-        {"ids": [e.id for e in events]},
+        {"ids": text_array(e.id for e in events)},
     )
     return len(events)

@@ -3,7 +3,6 @@ aggregated balance upsert per batch, all in the caller's transaction."""
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.identity.models import uuid7
 from backbeat.royalties.rights import FEE_ACCOUNT, SUSPENSE_PREFIX
 from backbeat.royalties.snapshot import PAYEE_PREFIX
 
@@ -97,24 +97,31 @@ class AccountCache:
             self.ids[(name, asset)] = account_id
 
 
+def new_id() -> str:
+    """A time-ordered UUIDv7 as text (the batch engine writes text; this skips uuid objects)."""
+    value = uuid7().int
+    text_ = f"{value:032x}"
+    return f"{text_[:8]}-{text_[8:12]}-{text_[12:16]}-{text_[16:20]}-{text_[20:]}"
+
+
 @dataclass(frozen=True, slots=True)
 class TransferRow:
     """One transfer to write; legs are (account name, amount) in the transfer's asset."""
 
-    id: uuid.UUID
+    id: str
     kind: str
     asset: str
     legs: Sequence[tuple[str, int]]
-    event_id: uuid.UUID | None = None
-    track_id: uuid.UUID | None = None
+    event_id: str | None = None
+    track_id: str | None = None
     source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ReceiptRow:
-    event_id: uuid.UUID
+    event_id: str
     revision: int
-    transfer_id: uuid.UUID
+    transfer_id: str
     plan_id: str
     receipt_hash: str
 
@@ -170,10 +177,11 @@ async def write_transfers(
 
     def leg_lines() -> Iterable[str]:
         for transfer in transfers:
+            transfer_id, asset = transfer.id, transfer.asset
             for name, amount in transfer.legs:
-                account_id = ids[(name, transfer.asset)]
+                account_id = ids[(name, asset)]
                 deltas[account_id] += amount
-                yield f"{transfer.id}\t{account_id}\t{amount}\n"
+                yield f"{transfer_id}\t{account_id}\t{amount}\n"
 
     await copy_lines(
         session, "copy royalties_legs (transfer_id, account_id, amount) from stdin", leg_lines()
@@ -207,6 +215,11 @@ async def add_to_balances(session: AsyncSession, deltas: dict[int, int]) -> None
         ),
         {"accounts": [a for a, _ in changed], "amounts": [str(m) for _, m in changed]},
     )
+
+
+def text_array(values: Iterable[str]) -> str:
+    """A PostgreSQL array literal of plain tokens (uuids): cheaper to send than a list."""
+    return "{" + ",".join(values) + "}"
 
 
 def negate(legs: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:

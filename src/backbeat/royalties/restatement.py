@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.identity.models import uuid7
 from backbeat.royalties.distribution import (
     DISTRIBUTION_LOCK,
     CompiledPlan,
@@ -24,54 +23,58 @@ from backbeat.royalties.distribution import (
     event_row,
     store_plans,
 )
-from backbeat.royalties.posting import TransferRow, negate, write_transfers
+from backbeat.royalties.posting import TransferRow, negate, new_id, write_transfers
 from backbeat.royalties.snapshot import load_book
 
 PENDING_VERSIONS_SQL = """
-select v.id, v.track_id::text, v.effective_from from catalog_split_versions v
+select v.id::text from catalog_split_versions v
 where v.status <> 'pending'
   and not exists (select 1 from royalties_restatements r where r.split_version_id = v.id)
-order by v.created_at, v.id
 """
 AFFECTED_SQL = """
-select e.id, e.track_id, e.source, e.amount, e.asset, e.occurred_at, e.revision,
-       r.plan_id, r.transfer_id
-from royalties_plans p
+with pending as (
+  select v.id, v.track_id, v.effective_from from catalog_split_versions v
+  where v.status <> 'pending'
+    and not exists (select 1 from royalties_restatements r where r.split_version_id = v.id)
+)
+select v.id::text, e.id::text, e.track_id::text, e.source, e.amount, e.asset, e.occurred_at,
+       e.revision, r.plan_id, r.transfer_id::text
+from pending v
+join royalties_plans p on p.tracks @> array[v.track_id::text]
 join royalties_receipts r on r.plan_id = p.id
 join royalties_revenue_events e on e.id = r.event_id and e.revision = r.revision
-where p.tracks @> array[cast(:track as text)] and e.occurred_at >= :since
+where e.occurred_at >= v.effective_from
 order by e.id
 for update of e
 """
 
 
 async def restate_pending(session: AsyncSession, planner: Planner) -> dict[str, int]:
-    """Processes every new sheet version; returns events restated per version id."""
+    """Processes every new sheet version in one pass; returns events restated per version."""
     await session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": DISTRIBUTION_LOCK})
-    versions = (await session.execute(text(PENDING_VERSIONS_SQL))).all()
-    affected: dict[Any, tuple[EventRow, str, Any]] = {}
-    per_version: dict[str, set[Any]] = defaultdict(set)
-    for version_id, track, since in versions:
-        for row in await session.execute(text(AFFECTED_SQL), {"track": track, "since": since}):
-            event = event_row(row[:7])
-            affected[event.id] = (event, row[7], row[8])
-            per_version[str(version_id)].add(event.id)
+    versions = [v for (v,) in await session.execute(text(PENDING_VERSIONS_SQL))]
+    affected: dict[str, tuple[EventRow, str, str]] = {}
+    per_version: dict[str, set[str]] = defaultdict(set)
+    for row in await session.execute(text(AFFECTED_SQL)):
+        event = event_row(row[1:8])
+        affected[event.id] = (event, row[8], row[9])
+        per_version[row[0]].add(event.id)
     restated = await _restate(session, planner, list(affected.values()))
-    counts = {str(v): len(per_version[str(v)] & restated) for v, _, _ in versions}
+    counts = {v: len(per_version[v] & restated) for v in versions}
     if versions:
         await session.execute(
             text(
                 "insert into royalties_restatements (split_version_id, events_restated) "
                 "select * from unnest(cast(:ids as uuid[]), cast(:counts as int[]))"
             ),
-            {"ids": list(counts), "counts": list(counts.values())},
+            {"ids": versions, "counts": list(counts.values())},
         )
     return counts
 
 
 async def _restate(
-    session: AsyncSession, planner: Planner, affected: list[tuple[EventRow, str, Any]]
-) -> set[Any]:
+    session: AsyncSession, planner: Planner, affected: list[tuple[EventRow, str, str]]
+) -> set[str]:
     if not affected:
         return set()
     book = await load_book(
@@ -90,7 +93,7 @@ async def _restate(
     for event, compiled, old_transfer in changed:
         transfers.append(
             TransferRow(
-                id=uuid7(),
+                id=new_id(),
                 kind="reversal",
                 asset=event.asset,
                 legs=negate(old_legs[old_transfer]),
@@ -118,7 +121,7 @@ async def _restate(
 async def _legs_of(session: AsyncSession, transfers: list[Any]) -> dict[Any, list[tuple[str, int]]]:
     rows = await session.execute(
         text(
-            "select l.transfer_id, a.name, l.amount from royalties_legs l "
+            "select l.transfer_id::text, a.name, l.amount from royalties_legs l "
             "join royalties_accounts a on a.id = l.account_id "
             "where l.transfer_id = any(cast(:ids as uuid[])) order by l.transfer_id, a.name"
         ),

@@ -187,9 +187,14 @@ async def _check_receipt(
     """Recomputes one event's credits from the stored plan inputs and compares."""
     plan = await plans.get(session, row.plan_id, row.source, report)
     event = EventRow(
-        row.event_id, row.track_id, row.source, int(row.amount), row.asset, row.occurred_at
+        str(row.event_id),
+        str(row.track_id),
+        row.source,
+        int(row.amount),
+        row.asset,
+        row.occurred_at,
     )
-    reference = EventInput(str(event.id), str(event.track_id), event.source, event.amount)
+    reference = EventInput(event.id, event.track_id, event.source, event.amount)
     allocation = apply_plan(plan, reference)
     credits = [(c.account, c.amount) for c in allocation.credits]
     expected = {revenue_account(event.source): -event.amount, **dict(credits)}

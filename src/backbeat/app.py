@@ -26,6 +26,7 @@ from backbeat.media.service import storage_for
 from backbeat.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
 from backbeat.realtime import create_broker
+from backbeat.royalties import router as royalties_router
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(identity_router.router)
     app.include_router(identity_account_router.router)
     app.include_router(catalog_router.router)
+    app.include_router(royalties_router.router)
     app.include_router(media_router)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -31,6 +31,7 @@ from backbeat.errors import AppError, NotFound
 from backbeat.health import alembic_config
 from backbeat.identity.service import accounts
 from backbeat.observability import configure_logging
+from backbeat.royalties.cli import royalties_app
 
 app = typer.Typer(help="Backbeat: a backend for music creator platforms.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
@@ -41,6 +42,7 @@ users_app = typer.Typer(help="Accounts (bootstrap admins here).", no_args_is_hel
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(royalties_app, name="royalties")
 app.add_typer(import_app, name="import")
 app.add_typer(users_app, name="users")
 console = Console()

@@ -93,6 +93,25 @@ class Settings(BaseSettings):
     max_lineage_depth: int = Field(default=16, ge=1, le=64, description="Deepest lineage query.")
     import_max_rows: int = Field(default=10_000, ge=1, description="Rows in one CSV import.")
 
+    # Royalties (docs/royalties.md): amounts are integers in each asset's minor unit.
+    royalty_assets: dict[str, int] = Field(
+        default_factory=lambda: {"USD": 2, "EUR": 2, "STX": 6, "ETH": 18, "USDC": 6},
+        description="Asset code → number of decimals of its minor unit.",
+    )
+    royalty_fee_ppm: dict[str, int] = Field(
+        default_factory=dict, description="Platform fee per revenue source, in ppm (default 0)."
+    )
+    royalty_composition_ppm: dict[str, int] = Field(
+        default_factory=dict,
+        description="Composition sheet's part per revenue source, in ppm (default 500000).",
+    )
+    royalty_max_depth: int = Field(default=8, ge=0, le=64, description="Deepest remix chain paid.")
+    royalty_minimum_payout: dict[str, int] = Field(
+        default_factory=lambda: {"USD": 1000, "EUR": 1000, "STX": 1_000_000, "USDC": 10_000_000},
+        description="Smallest payout per asset, in minor units (absent: 1).",
+    )
+    royalty_batch_size: int = Field(default=5000, ge=1, le=100_000)
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         """A default secret in production would let anyone mint tokens."""

@@ -17,11 +17,13 @@ def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
     from backbeat.catalog.demo import load_catalog_demo
     from backbeat.identity.demo import load_demo_users
     from backbeat.media.demo import media_demo_loader
+    from backbeat.royalties.demo import load_royalties_demo
 
     return [
         ("identity", load_demo_users),
         ("catalog", load_catalog_demo),
         ("media", media_demo_loader(settings)),
+        ("royalties", load_royalties_demo),
     ]
 
 

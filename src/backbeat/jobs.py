@@ -31,6 +31,7 @@ TASK_MODULES = (
     "backbeat.realtime_store",
     "backbeat.identity.housekeeping",
     "backbeat.media.tasks",
+    "backbeat.royalties.tasks",
 )
 """Modules whose import registers tasks; a worker imports them all before it starts."""
 

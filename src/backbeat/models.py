@@ -5,7 +5,8 @@ from backbeat.db import Base
 from backbeat.identity import models as identity
 from backbeat.media import models as media
 from backbeat.realtime_store import RealtimePayload
+from backbeat.royalties import models as royalties
 
 metadata = Base.metadata
 
-__all__ = ["RealtimePayload", "catalog", "identity", "media", "metadata"]
+__all__ = ["RealtimePayload", "catalog", "identity", "media", "metadata", "royalties"]

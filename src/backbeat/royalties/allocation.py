@@ -338,10 +338,28 @@ def _round_scaled(
     candidates = [i for i, remainder in enumerate(remainders) if remainder]
     if not 0 < leftover <= len(candidates):
         raise ValueError("shares do not sum to the total")
-    candidates.sort(key=lambda i: (-remainders[i], tie_break_key(salt, accounts[i]), accounts[i]))
-    for i in candidates[:leftover]:
+    for i in _winners(candidates, remainders, leftover, accounts, salt):
         rounded[i] += 1
     return rounded
+
+
+def _winners(
+    candidates: list[int], remainders: list[int], leftover: int, accounts: Sequence[str], salt: str
+) -> list[int]:
+    """Largest remainders first; the hash tie-break is computed only among the cutoff's ties."""
+    candidates.sort(key=lambda i: -remainders[i])
+    cutoff = remainders[candidates[leftover - 1]]
+    sure = [i for i in candidates if remainders[i] > cutoff]
+    tied = [i for i in candidates if remainders[i] == cutoff]
+    tied.sort(key=lambda i: (tie_break_key(salt, accounts[i]), accounts[i]))
+    return sure + tied[: leftover - len(sure)]
+
+
+def round_shares(plan: SharePlan, event_id: str, amount: int) -> list[int]:
+    """The credits of `apply_plan`, in the plan's account order, without building fractions."""
+    scaled = [amount * numerator for _, numerator in plan.numerators]
+    accounts = [account for account, _ in plan.numerators]
+    return _round_scaled(amount, accounts, scaled, plan.denominator, event_id)
 
 
 def largest_remainder(

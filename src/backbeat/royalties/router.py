@@ -1,0 +1,201 @@
+"""HTTP routes of royalties: revenue events, receipts, balances, statements, earnings, payouts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from backbeat.config import Settings
+from backbeat.db import DbSession
+from backbeat.errors import Unprocessable
+from backbeat.identity.auth import Aal2User, Caller, CurrentUser
+from backbeat.royalties import service
+from backbeat.royalties.schemas import (
+    BalancesOut,
+    EarningsOut,
+    PayoutIn,
+    PayoutOut,
+    PayoutSettleIn,
+    PayoutsOut,
+    ReceiptOut,
+    RevenueEventOut,
+    RevenueResults,
+    StatementOut,
+)
+
+router = APIRouter(prefix="/v1", tags=["royalties"])
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(settings_of)]
+
+
+def signed_in(request: Request) -> Caller:
+    """Any signed-in caller, whatever the token's scopes (each route checks its own)."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is None:
+        from backbeat.identity.auth import BEARER
+        from backbeat.identity.errors import InvalidToken
+
+        raise InvalidToken("Sign in first: send `Authorization: Bearer <token>`.", headers=BEARER)
+    return caller
+
+
+def is_admin(caller: Caller) -> bool:
+    """An admin's session, or an admin's token carrying the admin scope."""
+    if caller.role != "admin":
+        return False
+    return caller.kind != "personal_access" or "admin" in caller.scopes
+
+
+@router.post("/revenue-events", response_model=RevenueResults)
+async def post_revenue_events(
+    session: DbSession,
+    request: Request,
+    settings: AppSettings,
+    body: Annotated[dict[str, Any], Body()],
+) -> Response:
+    """One event, or `{events: [...]}`; each event says whether it was accepted and why not."""
+    caller = signed_in(request)
+    batch = "events" in body
+    raw = body["events"] if batch else [body]
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or len(raw) > 1000
+        or not all(isinstance(e, dict) for e in raw)
+    ):
+        raise Unprocessable("`events` must be a list of 1 to 1000 event objects")
+    poster = service.Poster(str(caller.user_id), is_admin(caller), caller.scopes)
+    results = await service.post_revenue(
+        session, raw, poster=poster, assets=settings.royalty_assets
+    )
+    payload = RevenueResults(results=results).model_dump(mode="json")
+    if batch:
+        return JSONResponse(payload)
+    only = results[0]
+    code = {"accepted": 202, "duplicate": 200}.get(only.status, _status_of(only.code))
+    return JSONResponse(payload, status_code=code)
+
+
+def _status_of(code: str | None) -> int:
+    return {"unknown_track": 404, "idempotency_conflict": 409}.get(code or "", 422)
+
+
+@router.get("/revenue-events/{event_id}", response_model=RevenueEventOut)
+async def get_revenue_event(
+    event_id: uuid.UUID, session: DbSession, user: CurrentUser
+) -> RevenueEventOut:
+    return await service.get_event(session, event_id)
+
+
+@router.get("/revenue-events/{event_id}/receipt", response_model=ReceiptOut)
+async def get_revenue_receipt(
+    event_id: uuid.UUID, session: DbSession, user: CurrentUser
+) -> ReceiptOut:
+    """How the event was allocated: inputs, exact shares, rounding, hash (every revision)."""
+    return await service.get_receipt(session, event_id)
+
+
+@router.get("/me/balances", response_model=BalancesOut)
+async def my_balances(session: DbSession, user: CurrentUser) -> BalancesOut:
+    payees = await service.my_payees(session, user.user_id)
+    return BalancesOut(balances=await service.balances(session, payees))
+
+
+@router.get("/payees/{payee}/balances", response_model=BalancesOut)
+async def payee_balances(payee: str, session: DbSession, user: CurrentUser) -> BalancesOut:
+    payee_id, _ = await service.resolve_payee(
+        session, payee, user_id=user.user_id, is_admin=is_admin(user)
+    )
+    return BalancesOut(balances=await service.balances(session, [payee_id]))
+
+
+@router.get("/payees/{payee}/statement", response_model=StatementOut)
+async def payee_statement(
+    payee: str,
+    session: DbSession,
+    user: CurrentUser,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+    format: Literal["json", "csv"] = "json",
+) -> Response:
+    """Lines by track, source and asset over [from, to) of posting time, with totals."""
+    payee_id, label = await service.resolve_payee(
+        session, payee, user_id=user.user_id, is_admin=is_admin(user)
+    )
+    found = await service.statement(session, payee_id, label, start, end)
+    if format == "csv":
+        return Response(service.statement_csv(found), media_type="text/csv")
+    return JSONResponse(found.model_dump(mode="json"))
+
+
+@router.get("/tracks/{track_id}/earnings", response_model=EarningsOut)
+async def track_earnings(
+    track_id: uuid.UUID,
+    session: DbSession,
+    user: CurrentUser,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+) -> EarningsOut:
+    return await service.track_earnings(
+        session, track_id, user_id=user.user_id, is_admin=is_admin(user), start=start, end=end
+    )
+
+
+@router.post("/payouts", response_model=PayoutOut, status_code=status.HTTP_201_CREATED)
+async def request_payout(
+    body: PayoutIn, session: DbSession, user: Aal2User, settings: AppSettings
+) -> PayoutOut:
+    """Claim a payee's available balance (default: your own payee, all of it)."""
+    ref = body.payee or f"user:{user.user_id}"
+    payee_id, _ = await service.resolve_payee(session, ref, user_id=user.user_id, is_admin=False)
+    return await service.request_payout(
+        session,
+        payee_id=payee_id,
+        asset=body.asset,
+        amount=None if body.amount is None else int(body.amount),
+        minimums=settings.royalty_minimum_payout,
+        assets=settings.royalty_assets,
+    )
+
+
+@router.get("/payouts", response_model=PayoutsOut)
+async def list_payouts(session: DbSession, user: CurrentUser) -> PayoutsOut:
+    return PayoutsOut(payouts=await service.list_payouts(session))
+
+
+@router.post("/payouts/{payout_id}/complete", response_model=PayoutOut)
+async def complete_payout(
+    payout_id: uuid.UUID,
+    session: DbSession,
+    request: Request,
+    body: Annotated[PayoutSettleIn | None, Body()] = None,
+) -> PayoutOut:
+    """For admins and payout providers (scope `payouts:write`): the money left."""
+    signed_in(request)
+    return await service.settle_payout(
+        session, payout_id, paid=True, note=body.note if body else None
+    )
+
+
+@router.post("/payouts/{payout_id}/fail", response_model=PayoutOut)
+async def fail_payout(
+    payout_id: uuid.UUID,
+    session: DbSession,
+    request: Request,
+    body: Annotated[PayoutSettleIn | None, Body()] = None,
+) -> PayoutOut:
+    """For admins and payout providers: the payout failed; the money returns to the payee."""
+    signed_in(request)
+    return await service.settle_payout(
+        session, payout_id, paid=False, note=body.note if body else None
+    )

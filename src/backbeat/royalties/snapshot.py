@@ -1,0 +1,229 @@
+"""Rights as the catalog holds them, resolved for an instant: the allocation engine's inputs.
+
+A `RightsBook` holds, for a closure of tracks (each root and its money ancestors up to the depth
+cap), every sheet version with its effective instant and every money edge. `rights_at` picks the
+versions in force at an event's instant; `interval_of` says which versions those are with one
+bisection, so a batch compiles one plan per (root, policy, interval) and reuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbeat.royalties.rights import (
+    MONEY_EDGE_KINDS,
+    ParentEdge,
+    Sheet,
+    SheetEntry,
+    TrackRights,
+)
+
+PAYEE_PREFIX = "payee:"
+
+
+def payee_account(payee_id: uuid.UUID | str) -> str:
+    """The ledger name of a catalog payee's account."""
+    return f"{PAYEE_PREFIX}{payee_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SheetVersion:
+    """One non-pending version: in force from `effective_from` until a later one starts."""
+
+    effective_from: datetime
+    version: int
+    sheet: Sheet
+
+
+@dataclass
+class RightsBook:
+    """Versions and edges of every track loaded so far (tracks without rows are known-empty)."""
+
+    versions: dict[tuple[str, str], list[SheetVersion]] = field(default_factory=dict)
+    parents: dict[str, tuple[ParentEdge, ...]] = field(default_factory=dict)
+    closures: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    breakpoints: dict[str, list[datetime]] = field(default_factory=dict)
+
+    def sheet_at(self, track_id: str, kind: str, at: datetime) -> Sheet | None:
+        """The version with the latest (effective_from, version) at or before `at`."""
+        found = None
+        for candidate in self.versions.get((track_id, kind), ()):
+            if candidate.effective_from <= at:
+                found = candidate
+        return found.sheet if found else None
+
+    def rights_at(self, root: str, at: datetime) -> dict[str, TrackRights]:
+        """The engine's input for an event on `root` at `at`."""
+        return {
+            track: TrackRights(
+                track_id=track,
+                parents=self.parents.get(track, ()),
+                composition=self.sheet_at(track, "composition", at),
+                production=self.sheet_at(track, "production", at),
+            )
+            for track in self.closures[root]
+        }
+
+    def interval_of(self, root: str, at: datetime) -> int:
+        """Events on `root` in the same interval are allocated with the same sheet versions."""
+        return bisect_right(self.breakpoints[root], at)
+
+
+def _closure_sql() -> Any:
+    return text(
+        """
+        with recursive up(root, track_id, depth) as (
+          select r, r, 0 from unnest(cast(:roots as uuid[])) as r
+          union
+          select up.root, e.parent_id, up.depth + 1 from up
+          join catalog_lineage_edges e on e.child_id = up.track_id
+          where up.depth < :depth and e.kind = any(cast(:kinds as text[]))
+        )
+        select distinct root::text, track_id::text from up
+        """
+    )
+
+
+async def load_book(
+    session: AsyncSession, roots: Iterable[str], max_depth: int, book: RightsBook | None = None
+) -> RightsBook:
+    """Loads what events on `roots` need into `book` (roots already there are skipped)."""
+    book = book or RightsBook()
+    wanted = sorted({root for root in roots if root not in book.closures})
+    if not wanted:
+        return book
+    rows = await session.execute(
+        _closure_sql(), {"roots": wanted, "depth": max_depth, "kinds": sorted(MONEY_EDGE_KINDS)}
+    )
+    closure: dict[str, set[str]] = defaultdict(set)
+    for root, track in rows.all():
+        closure[root].add(track)
+    new_tracks = {t for tracks in closure.values() for t in tracks} - _loaded_tracks(book)
+    await _load_tracks(session, sorted(new_tracks), book)
+    for root in wanted:
+        tracks = tuple(sorted(closure[root] or {root}))
+        book.closures[root] = tracks
+        book.breakpoints[root] = sorted(
+            {
+                version.effective_from
+                for track in tracks
+                for kind in ("composition", "production")
+                for version in book.versions.get((track, kind), ())
+            }
+        )
+    return book
+
+
+def _loaded_tracks(book: RightsBook) -> set[str]:
+    return set(book.parents)
+
+
+async def _load_tracks(session: AsyncSession, tracks: list[str], book: RightsBook) -> None:
+    """Edges and non-pending sheet versions with their entries, for tracks not yet loaded."""
+    for track in tracks:
+        book.parents[track] = ()
+    if not tracks:
+        return
+    edges: dict[str, list[ParentEdge]] = defaultdict(list)
+    for child, parent, kind, share in await session.execute(
+        text(
+            "select child_id::text, parent_id::text, kind, share_ppm from catalog_lineage_edges "
+            "where child_id = any(cast(:tracks as uuid[])) and kind = any(cast(:kinds as text[])) "
+            "order by child_id, parent_id"
+        ),
+        {"tracks": tracks, "kinds": sorted(MONEY_EDGE_KINDS)},
+    ):
+        edges[child].append(ParentEdge(parent, share, kind))
+    for track, found in edges.items():
+        book.parents[track] = tuple(found)
+    await _load_versions(session, tracks, book)
+
+
+async def _load_versions(session: AsyncSession, tracks: list[str], book: RightsBook) -> None:
+    rows = await session.execute(
+        text(
+            "select v.id::text, v.track_id::text, v.sheet, v.version, v.effective_from, "
+            "e.payee_id::text, e.share_ppm from catalog_split_versions v "
+            "join catalog_split_entries e on e.version_id = v.id "
+            "where v.track_id = any(cast(:tracks as uuid[])) and v.status <> 'pending' "
+            "order by v.track_id, v.sheet, v.effective_from, v.version, e.position"
+        ),
+        {"tracks": tracks},
+    )
+    grouped: dict[tuple[str, str, str, int, datetime], list[SheetEntry]] = defaultdict(list)
+    for version_id, track, kind, version, effective, payee, share in rows.all():
+        entry = SheetEntry(payee_account(payee) if payee else None, share)
+        grouped[(track, kind, version_id, version, effective)].append(entry)
+    for (track, kind, version_id, version, effective), entries in grouped.items():
+        sheet = Sheet(version_id, tuple(entries))
+        book.versions.setdefault((track, kind), []).append(SheetVersion(effective, version, sheet))
+    for found in book.versions.values():
+        found.sort(key=lambda v: (v.effective_from, v.version))
+
+
+# Serialising rights for plans and receipts --------------------------------------------------
+
+
+def rights_document(rights: Mapping[str, TrackRights]) -> dict[str, Any]:
+    """A JSON document of the rights used, from which `rights_from_document` rebuilds them."""
+    return {track: _track_document(found) for track, found in sorted(rights.items())}
+
+
+def _track_document(found: TrackRights) -> dict[str, Any]:
+    return {
+        "parents": [[e.parent_id, e.share_ppm, e.kind] for e in found.parents],
+        "composition": _sheet_document(found.composition),
+        "production": _sheet_document(found.production),
+    }
+
+
+def _sheet_document(sheet: Sheet | None) -> dict[str, Any] | None:
+    if sheet is None:
+        return None
+    return {
+        "version_id": sheet.version_id,
+        "entries": [[e.payee, e.share_ppm] for e in sheet.entries],
+    }
+
+
+def rights_from_document(document: Mapping[str, Any]) -> dict[str, TrackRights]:
+    """The inverse of `rights_document`."""
+    return {
+        track: TrackRights(
+            track_id=track,
+            parents=tuple(ParentEdge(p, share, kind) for p, share, kind in value["parents"]),
+            composition=_sheet_from(value["composition"]),
+            production=_sheet_from(value["production"]),
+        )
+        for track, value in document.items()
+    }
+
+
+def _sheet_from(value: Mapping[str, Any] | None) -> Sheet | None:
+    if value is None:
+        return None
+    entries = tuple(SheetEntry(payee, share) for payee, share in value["entries"])
+    return Sheet(value["version_id"], entries)
+
+
+def plan_id(
+    track_id: str, fee_ppm: int, composition_ppm: int, max_depth: int, rights: dict[str, Any]
+) -> str:
+    """Content address of a plan's inputs: equal inputs share one stored plan."""
+    canonical = json.dumps(
+        [track_id, fee_ppm, composition_ppm, max_depth, rights],
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,53 @@
+"""Jobs: allocate accepted revenue in batches, restating first what new sheet versions changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import procrastinate
+from sqlalchemy import text
+
+from backbeat import jobs
+from backbeat.config import Settings
+from backbeat.db import Database, session_scope
+from backbeat.royalties.distribution import Planner, distribute_batch, policy_from_settings
+from backbeat.royalties.restatement import restate_pending
+
+
+async def pending_events(database: Database) -> int:
+    """How many accepted events wait for allocation."""
+    async with session_scope(database) as session:
+        found = await session.execute(
+            text("select count(*) from royalties_revenue_events where status = 'accepted'")
+        )
+        return int(found.scalar_one())
+
+
+async def distribute(
+    database: Database,
+    settings: Settings,
+    *,
+    batch_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Restates, then allocates until nothing is accepted; each batch is its own transaction."""
+    planner = Planner(policy_from_settings(settings))
+    async with session_scope(database) as session:
+        await restate_pending(session, planner)
+    total = 0
+    while True:
+        async with session_scope(database) as session:
+            done = await distribute_batch(
+                session, planner, batch_size or settings.royalty_batch_size
+            )
+        if not done:
+            return total
+        total += done
+        if progress:
+            progress(done)
+
+
+@jobs.tasks.task(name="royalties.distribute", pass_context=True, retry=jobs.DEFAULT_RETRY)
+async def distribute_job(context: procrastinate.JobContext) -> int:
+    """Enqueued (once per waiting key) whenever revenue is accepted."""
+    return await distribute(jobs.database_of(context), Settings())

@@ -24,13 +24,29 @@ group by t.id order by t.id
 
 
 async def load_royalties_demo(session: AsyncSession) -> list[str]:
-    """30 daily reports per demo track (dated when its sheets took effect), then distributed."""
+    """30 daily reports per demo track (dated when its sheets took effect), then distributed;
+    a second run adds nothing and reports the same."""
     exists = await session.execute(
         text("select count(*) from royalties_revenue_events where submitted_by = :who"),
         {"who": DEMO_SUBMITTER},
     )
-    if exists.scalar_one():
-        return await _summary(session)
+    if not exists.scalar_one():
+        await _insert_month(session)
+    planner = Planner(Policy(fee_ppm_by_source={"stream": 100_000}))
+    while await distribute_batch(session, planner, 5000):
+        pass
+    counts = await session.execute(
+        text(
+            "select count(*), count(*) filter (where status = 'allocated') "
+            "from royalties_revenue_events where submitted_by = :who"
+        ),
+        {"who": DEMO_SUBMITTER},
+    )
+    total, allocated = counts.one()
+    return [f"{total} revenue events over {DAYS} daily reports, {allocated} allocated"]
+
+
+async def _insert_month(session: AsyncSession) -> None:
     rng = random.Random(5)
     rows = []
     for track_id, at in (await session.execute(text(TRACKS_SQL))).all():
@@ -48,23 +64,6 @@ async def load_royalties_demo(session: AsyncSession) -> list[str]:
             ),
             rows,
         )
-    planner = Planner(Policy(fee_ppm_by_source={"stream": 100_000}))
-    while await distribute_batch(session, planner, 5000):
-        pass
-    return await _summary(session)
-
-
-async def _summary(session: AsyncSession) -> list[str]:
-    """The same report on every run, so a second `demo load` reads like the first."""
-    counts = await session.execute(
-        text(
-            "select count(*), count(*) filter (where status <> 'accepted') "
-            "from royalties_revenue_events where submitted_by = :who"
-        ),
-        {"who": DEMO_SUBMITTER},
-    )
-    events, allocated = counts.one()
-    return [f"{events} revenue events over {DAYS} daily reports, {allocated} allocated"]
 
 
 def _row(

@@ -178,7 +178,7 @@ async def store_plans(
             "select i, t, f, c, d, r, cast(cl as text[]) from unnest(cast(:ids as text[]), "
             "cast(:tracks as uuid[]), cast(:fees as int[]), cast(:comps as int[]), "
             "cast(:depths as int[]), cast(:rights as jsonb[]), cast(:closures as text[])) "
-            "as x(i, t, f, c, d, r, cl) "
+            "as x(i, t, f, c, d, r, cl) order by i "
             "on conflict (id) do nothing"
         ),
         {

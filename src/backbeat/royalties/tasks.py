@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import procrastinate
@@ -28,18 +29,31 @@ async def distribute(
     settings: Settings,
     *,
     batch_size: int | None = None,
+    workers: int = 2,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Restates, then allocates until nothing is accepted; each batch is its own transaction."""
-    planner = Planner(policy_from_settings(settings))
+    """Restates, then allocates until nothing is accepted; each batch is its own transaction.
+
+    `workers` batch loops run concurrently (SKIP LOCKED gives each its own events), so one
+    loop's Python work overlaps another's time in PostgreSQL. They share compiled plans (pure
+    values) but not account ids or stored-plan marks, which are only safe once committed.
+    """
+    first = Planner(policy_from_settings(settings))
     async with session_scope(database) as session:
-        await restate_pending(session, planner)
+        await restate_pending(session, first)
+    size = batch_size or settings.royalty_batch_size
+    loops = [first, *(Planner(first.policy, plans=first.plans) for _ in range(workers - 1))]
+    done = await asyncio.gather(*(_batches(database, p, size, progress) for p in loops))
+    return sum(done)
+
+
+async def _batches(
+    database: Database, planner: Planner, size: int, progress: Callable[[int], None] | None
+) -> int:
     total = 0
     while True:
         async with session_scope(database) as session:
-            done = await distribute_batch(
-                session, planner, batch_size or settings.royalty_batch_size
-            )
+            done = await distribute_batch(session, planner, size)
         if not done:
             return total
         total += done

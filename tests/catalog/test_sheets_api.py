@@ -108,10 +108,24 @@ class TestVersionInForce:
         before = await client.get(url, params={"at": "2000-01-01T00:00:00Z"})
         assert before.json() == {"composition": None, "production": None}
 
-    async def test_backdating_is_refused(self, client: httpx.AsyncClient) -> None:
+    async def test_a_backdated_version_is_in_force_from_its_instant(
+        self, client: httpx.AsyncClient
+    ) -> None:
         alice = await new_user(client)
         track = await new_track(client, alice)
+        url = f"/v1/tracks/{track['id']}/splits"
         body = {**entries((alice.payee, "100")), "effective_from": "2020-01-01T00:00:00Z"}
+        response = await client.put(f"{url}/composition", json=body, headers=alice.headers)
+        assert response.status_code == 200, response.text
+        then = await client.get(url, params={"at": "2021-06-01T00:00:00Z"})
+        assert then.json()["composition"]["version"] == response.json()["version"]
+        before = await client.get(url, params={"at": "2019-12-31T00:00:00Z"})
+        assert before.json()["composition"] is None
+
+    async def test_effective_from_needs_a_time_zone(self, client: httpx.AsyncClient) -> None:
+        alice = await new_user(client)
+        track = await new_track(client, alice)
+        body = {**entries((alice.payee, "100")), "effective_from": "2020-01-01T00:00:00"}
         response = await client.put(
             f"/v1/tracks/{track['id']}/splits/composition", json=body, headers=alice.headers
         )

@@ -10,6 +10,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.royalties.distribution import Planner
+from backbeat.royalties.restatement import restate_pending
 from backbeat.royalties.rights import Policy
 from tests.royalties.factories import make_edge, make_sheet, make_track, user_payee
 from tests.royalties.helpers import Account, account, distribute_all, personal_token
@@ -236,3 +238,37 @@ async def test_a_remix_pays_its_parent_through_the_api(
     await distribute_all(session)
     mine = (await client.get("/v1/me/balances", headers=original_artist.headers)).json()
     assert mine["balances"][0]["available"] == "300"
+
+
+async def test_a_backdated_sheet_through_the_api_restates_what_was_paid(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    admin, artist = await account(client, session, admin=True), await account(client, session)
+    heir = await account(client, session)
+    track = await catalog(session, artist)
+    posted = await client.post("/v1/revenue-events", json=event(track.id), headers=admin.headers)
+    assert posted.status_code == 202, posted.text
+    assert await distribute_all(session) == 1
+
+    backdated = {
+        "entries": [{"payee": f"user:{heir.user.id}", "share": "100", "role": "composer"}],
+        "effective_from": "2026-01-15T00:00:00Z",
+    }
+    response = await client.put(
+        f"/v1/tracks/{track.id}/splits/composition", json=backdated, headers=artist.headers
+    )
+    assert response.status_code == 200, response.text
+    await restate_pending(session, Planner(Policy()))
+
+    def available(body: dict[str, Any]) -> str:
+        return str(body["balances"][0]["available"])
+
+    mine = (await client.get("/v1/me/balances", headers=artist.headers)).json()
+    theirs = (await client.get("/v1/me/balances", headers=heir.headers)).json()
+    assert (available(mine), available(theirs)) == ("500", "500")
+    statement = await client.get(
+        f"/v1/payees/user:{artist.user.id}/statement?format=csv", headers=artist.headers
+    )
+    kinds = [row[0] for row in csv.reader(io.StringIO(statement.text))][1:]
+    assert "earnings" in kinds
+    assert len(set(kinds) - {"earnings"}) >= 1  # the correction is a line of its own

@@ -12,7 +12,7 @@ from backbeat import jobs
 from backbeat.config import Settings
 from backbeat.db import Database, session_scope
 from backbeat.royalties.distribution import Planner, distribute_batch, policy_from_settings
-from backbeat.royalties.restatement import restate_pending
+from backbeat.royalties.restatement import PENDING_VERSIONS_SQL, restate_pending
 
 
 async def pending_events(database: Database) -> int:
@@ -59,6 +59,19 @@ async def _batches(
         total += done
         if progress:
             progress(done)
+
+
+@jobs.tasks.periodic(cron="* * * * *", periodic_id="royalties-restate")
+@jobs.tasks.task(name="royalties.restate", pass_context=True, retry=jobs.DEFAULT_RETRY)
+async def restate_job(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Every minute: a sheet version backdated through the catalog is restated without waiting
+    for new revenue (the catalog cannot enqueue royalties work: domains depend one way)."""
+    database = jobs.database_of(context)
+    async with session_scope(database) as session:
+        waiting = await session.execute(text(f"select exists ({PENDING_VERSIONS_SQL})"))
+        if not waiting.scalar_one():
+            return 0
+    return await distribute(database, Settings())
 
 
 @jobs.tasks.task(name="royalties.distribute", pass_context=True, retry=jobs.DEFAULT_RETRY)

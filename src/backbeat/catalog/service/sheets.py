@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,6 @@ from backbeat.catalog.vocabulary import Role, SheetKind, SheetStatus
 from backbeat.errors import Forbidden, NotFound, Unprocessable
 
 DEFAULT_ROLE = {SheetKind.COMPOSITION: Role.COMPOSER, SheetKind.PRODUCTION: Role.PRODUCER}
-BACKDATING_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,14 +133,12 @@ async def write_version(
 
 
 def _effective_from(requested: datetime | None, now: datetime) -> datetime:
-    """Now, or a future instant; the past is history and is not rewritten."""
+    """Now, a future instant, or a past one: royalties restate what was allocated since then."""
     if requested is None:
         return now
     if requested.tzinfo is None:
         raise Unprocessable("effective_from needs a time zone")
-    if requested < now - BACKDATING_TOLERANCE:
-        raise Unprocessable("effective_from may not be in the past: history is not rewritten")
-    return max(requested, now)
+    return requested
 
 
 async def _approve_as_author(

@@ -21,10 +21,11 @@ from backbeat.identity.service.accounts import create_user
 from backbeat.identity.wallets import c32_address
 
 ARTISTS = (
-    "luna_vega", "kofi_beats", "mara_sol", "dj_okra", "nia_waves", "theo_keys", "sable_moon",
+    "luna_vega", "nova", "kaito", "dj_okra", "nia_waves", "theo_keys", "sable_moon",
     "ravi_loops", "june_echo", "obi_bass", "lila_tone", "zed_pulse", "ines_rio", "kai_drift",
     "noor_hz", "ode_lane",
 )  # fmt: skip
+"""`nova` and `kaito` are identity's demo artists (they can sign in); the rest are created here."""
 SAMPLE_MIX = (
     ("vocals", 20), ("beats", 15), ("full_backing_track", 12), ("leads_and_tops", 8),
     ("instrumental", 4),
@@ -59,10 +60,23 @@ async def ensure_artists(session: AsyncSession) -> list[User]:
                 display_name=name.replace("_", " ").title(),
                 roles=("listener", "artist"),
             )
-            session.add(Wallet(caip10=demo_wallet(name), user_id=user.id, is_primary=True))
             found[name] = user
     await session.flush()
+    await _prove_demo_wallets(session, found)
     return [found[name] for name in ARTISTS]
+
+
+async def _prove_demo_wallets(session: AsyncSession, artists: dict[str, User]) -> None:
+    """Each artist holds its demo wallet, so the wallet payees' earnings are theirs to claim."""
+    wanted = {demo_wallet(name): user for name, user in artists.items()}
+    held = set(await session.scalars(select(Wallet.caip10).where(Wallet.caip10.in_(wanted))))
+    for caip10, user in wanted.items():
+        if caip10 not in held:
+            primary = not await session.scalar(
+                select(Wallet.caip10).where(Wallet.user_id == user.id)
+            )
+            session.add(Wallet(caip10=caip10, user_id=user.id, is_primary=primary))
+    await session.flush()
 
 
 def track_body(number: int, sample_type: str, artists: list[User], rng: random.Random) -> TrackIn:

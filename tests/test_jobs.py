@@ -113,3 +113,13 @@ class TestPrune:
 @pytest.fixture(autouse=True)
 def _reset_failures() -> None:
     failures.clear()
+
+
+class TestRegistry:
+    def test_every_new_app_gets_every_task_under_the_same_name(self) -> None:
+        first = jobs.build_app("postgresql:///unused")
+        second = jobs.build_app("postgresql:///unused")
+        assert "backbeat:realtime.prune_payloads" in first.tasks
+        ours = [name for name in second.tasks if "backbeat:" in name]
+        assert ours == [name for name in first.tasks if "backbeat:" in name]
+        assert not any(name.count("backbeat:") > 1 for name in ours)

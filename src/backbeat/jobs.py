@@ -5,9 +5,10 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import procrastinate
 from procrastinate import RetryStrategy
@@ -24,7 +25,59 @@ NAMESPACE = "backbeat"
 DEFAULT_QUEUE = "default"
 DEFAULT_RETRY = RetryStrategy(max_attempts=5, exponential_wait=2)
 
-tasks = procrastinate.Blueprint()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A task as its module declared it, installable into any number of procrastinate apps."""
+
+    name: str
+    function: Callable[..., Any]
+    options: dict[str, Any]
+    periodic: dict[str, Any] | None = None
+
+
+class TaskRegistry:
+    """Task declarations, kept apart from any App.
+
+    procrastinate's Blueprint.add_tasks_from renames and rebinds its tasks to the first App, so a
+    second App in the same process (tests, or several databases) would find no task at all.
+    """
+
+    def __init__(self) -> None:
+        self.specs: dict[str, TaskSpec] = {}
+
+    def task(self, *, name: str, **options: Any) -> Callable[[F], F]:
+        """Declare a task (same options as procrastinate's `App.task`)."""
+
+        def register(function: F) -> F:
+            self.specs[name] = TaskSpec(name, function, options)
+            return function
+
+        return register
+
+    def periodic(self, *, cron: str, periodic_id: str) -> Callable[[F], F]:
+        """Run an already declared task on a cron schedule (put it above `task`)."""
+
+        def register(function: F) -> F:
+            (spec,) = [s for s in self.specs.values() if s.function is function]
+            periodic = {"cron": cron, "periodic_id": periodic_id}
+            self.specs[spec.name] = replace(spec, periodic=periodic)
+            return function
+
+        return register
+
+    def install(self, app: procrastinate.App) -> None:
+        """Register every declared task, under the Backbeat namespace, in this app."""
+        for spec in self.specs.values():
+            declare = app.task(name=task_name(spec.name), **spec.options)
+            task = declare(spec.function)  # type: ignore[no-untyped-call]
+            if spec.periodic is not None:
+                app.periodic(**spec.periodic)(task)
+
+
+tasks = TaskRegistry()
 """Every domain registers its tasks here: `@jobs.tasks.task(name="media.analyse", ...)`."""
 
 TASK_MODULES = (
@@ -46,7 +99,7 @@ def build_app(owner_uri: str) -> procrastinate.App:
     for module in TASK_MODULES:
         importlib.import_module(module)
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=owner_uri))
-    app.add_tasks_from(tasks, namespace=NAMESPACE)
+    tasks.install(app)
     return app
 
 

@@ -1,0 +1,55 @@
+"""The periodic restate job: a backdated sheet is restated without waiting for new revenue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from backbeat import jobs
+from backbeat.db import Database, session_scope
+from tests.royalties.factories import (
+    EPOCH,
+    make_event,
+    make_sheet,
+    make_track,
+    make_user,
+    user_payee,
+)
+from tests.royalties.helpers import distribute_all
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+BALANCE = """
+select b.balance from royalties_balances b join royalties_accounts a on a.id = b.account_id
+where a.name = :name
+"""
+
+
+async def balance_of(database: Database, name: str) -> int:
+    async with session_scope(database) as session:
+        found = await session.scalar(text(BALANCE), {"name": name})
+    return int(found or 0)
+
+
+async def test_restate_job_moves_money_to_a_backdated_payee(committed_database: Database) -> None:
+    async with session_scope(committed_database) as session:
+        owner, heir = await make_user(session), await make_user(session)
+        payee, heir_payee = await user_payee(session, owner), await user_payee(session, heir)
+        track = await make_track(session, owner)
+        for sheet in ("composition", "production"):
+            await make_sheet(session, track, sheet, [(payee, 1_000_000)])
+        await make_event(session, track, 1000, occurred_at=EPOCH + timedelta(days=2))
+        await distribute_all(session)
+    async with session_scope(committed_database) as session:
+        await make_sheet(
+            session, track, "production", [(heir_payee, 1_000_000)], effective_from=EPOCH
+        )
+        await jobs.enqueue(session, "royalties.restate", {"timestamp": 0})
+    assert await balance_of(committed_database, f"payee:{heir_payee.id}") == 0
+
+    await jobs.run_worker(committed_database, wait=False)
+
+    assert await balance_of(committed_database, f"payee:{heir_payee.id}") == 500
+    assert await balance_of(committed_database, f"payee:{payee.id}") == 500

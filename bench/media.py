@@ -8,26 +8,17 @@ Then the analysis speed from bench/media_analysis.py.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import numpy as np
 import soundfile as sf  # type: ignore[import-untyped]
-import uvicorn
-from alembic import command
 
-from backbeat.app import create_app
-from backbeat.config import Settings
-from backbeat.embedded import api_url_for, ensure_database, start_embedded
-from backbeat.health import alembic_config
 from bench import media_analysis
+from bench.support import api_server, migrated_database
 
 SIZE_MB = 200
 RATE = 44_100
@@ -42,7 +33,7 @@ def run() -> list[str]:
         wav = write_wav(root / "big.wav")
         size = wav.stat().st_size
         direct = direct_write(wav, root / "direct.bin")
-        with api_server(root) as base:
+        with migrated_database() as urls, api_server(urls, BACKBEAT_DATA_DIR=str(root)) as base:
             through_api = upload(base, wav)
     ratio = direct / through_api
     verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
@@ -97,52 +88,6 @@ def upload(base: str, wav: Path) -> float:
     if response.status_code != 201:
         raise RuntimeError(f"upload failed: {response.status_code} {response.text}")
     return elapsed
-
-
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.contextmanager
-def api_server(root: Path) -> Iterator[str]:
-    """The real app under uvicorn in a thread, on an embedded database in root."""
-    owner = ensure_database(start_embedded(root), "backbeat_bench")
-    command.upgrade(alembic_config(owner), "head")
-    settings = Settings(
-        environment="development",
-        data_dir=root,
-        database_url=owner,
-        api_database_url=api_url_for(owner),
-        run_worker=False,
-        log_level="WARNING",
-    )
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base)
-        yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
-def _wait_until_up(base: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("the API server did not start")
 
 
 if __name__ == "__main__":

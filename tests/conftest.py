@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -114,9 +115,11 @@ async def app(database: Database, connection: AsyncConnection) -> AsyncIterator[
         yield application
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def client(app: FastAPI, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the app; after each response the test's connection is owner again."""
+@asynccontextmanager
+async def rollback_client(
+    app: FastAPI, connection: AsyncConnection
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for an app; after each response the test's connection is owner again."""
 
     async def back_to_owner(response: httpx.Response) -> None:
         await connection.execute(
@@ -127,6 +130,13 @@ async def client(app: FastAPI, connection: AsyncConnection) -> AsyncIterator[htt
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", event_hooks={"response": [back_to_owner]}
     ) as http:
+        yield http
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(app: FastAPI, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app's client, its requests inside the test's transaction."""
+    async with rollback_client(app, connection) as http:
         yield http
 
 

@@ -15,7 +15,7 @@ import pytest_asyncio
 import soundfile as sf  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from PIL import Image
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backbeat.app import create_app
@@ -23,7 +23,7 @@ from backbeat.db import ANONYMOUS, Claims, Database
 from backbeat.identity.models import User
 from backbeat.media.models import MediaObject
 from backbeat.media.storage import LocalStorage
-from tests.conftest import rollback_database, settings_for_tests
+from tests.conftest import rollback_client, rollback_database, settings_for_tests
 
 TEST_USER_HEADER = "x-test-user"
 
@@ -63,15 +63,7 @@ def storage(media_app: FastAPI) -> LocalStorage:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def api(media_app: FastAPI, connection: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    async def back_to_owner(response: httpx.Response) -> None:
-        await connection.execute(
-            text("reset role; select set_config('request.jwt.claims', '', true)")
-        )
-
-    transport = httpx.ASGITransport(app=media_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", event_hooks={"response": [back_to_owner]}
-    ) as http:
+    async with rollback_client(media_app, connection) as http:
         yield http
 
 

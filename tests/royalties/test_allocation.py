@@ -16,8 +16,8 @@ from backbeat.royalties.allocation import (
     apply_plan,
     compile_plan,
     largest_remainder,
-    receipt_json,
 )
+from backbeat.royalties.receipts import receipt_json
 from backbeat.royalties.rights import (
     FEE_ACCOUNT,
     PPM,

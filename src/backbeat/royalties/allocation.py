@@ -7,10 +7,9 @@ events with integer arithmetic only.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from math import lcm
 
@@ -398,18 +397,3 @@ def apply_plan(plan: SharePlan, event: EventInput) -> Allocation:
 def allocate(event: EventInput, rights: Mapping[str, TrackRights], policy: Policy) -> Allocation:
     """Allocates one event over the rights in force at its instant (the caller resolves them)."""
     return apply_plan(compile_plan(event.track_id, event.source, rights, policy), event)
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, Fraction):
-        return f"{value.numerator}/{value.denominator}"
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in fields(value)}
-    raise TypeError(f"cannot encode {type(value).__name__} in a receipt")
-
-
-def receipt_json(allocation: Allocation) -> str:
-    """Canonical text (sorted keys, no spaces, fractions as "num/den") for a stable hash."""
-    return json.dumps(
-        allocation.receipt, default=_json_default, sort_keys=True, separators=(",", ":")
-    )

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.catalog.shares import parse_payee
 from backbeat.errors import NotFound
-from backbeat.royalties.allocation import apply_plan, receipt_json
+from backbeat.royalties.allocation import apply_plan
 from backbeat.royalties.errors import UnknownPayee
+from backbeat.royalties.receipts import receipt_json
 from backbeat.royalties.rights import EventInput
 from backbeat.royalties.schemas import (
     BalanceOut,

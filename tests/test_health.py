@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from backbeat.app import create_app
 from backbeat.db import Database
+from backbeat.state import state_of
 from tests.conftest import settings_for_tests
 
 
@@ -28,7 +29,7 @@ class TestReadiness:
     async def test_not_ready_when_schema_is_behind(
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
-        app.state.migration_heads = {"a_revision_from_the_future"}
+        state_of(app).migration_heads = {"a_revision_from_the_future"}
         response = await client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["migrations_current"] is False

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
 
@@ -14,19 +15,21 @@ from backbeat.catalog import router as catalog_router
 from backbeat.config import Settings
 from backbeat.db import Database
 from backbeat.embedded import resolve_urls
-from backbeat.errors import install_error_handlers
 from backbeat.health import migration_heads
 from backbeat.health import router as health_router
 from backbeat.identity import account_router as identity_account_router
 from backbeat.identity import router as identity_router
-from backbeat.identity.auth import SessionCache, resolve_claims
+from backbeat.identity.auth import IDENTITY, SESSION_CACHE, SessionCache, resolve_claims
 from backbeat.identity.service.context import IdentityContext
+from backbeat.media.router import STORAGE
 from backbeat.media.router import router as media_router
 from backbeat.media.service import storage_for
 from backbeat.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
+from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
 from backbeat.royalties import router as royalties_router
+from backbeat.state import AppState, install_state, state_of
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +50,12 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         description=DESCRIPTION,
         lifespan=lifespan_for(settings, database),
     )
-    app.state.settings = settings
-    app.state.metrics = metrics
-    app.state.identity = IdentityContext.from_settings(settings)
-    app.state.session_cache = SessionCache(settings.session_check_cache_seconds)
-    app.state.claims_resolver = resolve_claims
-    app.state.migration_heads = migration_heads()
-    if database is not None:
-        app.state.database = database
+    state = AppState(settings, metrics, resolve_claims, migration_heads(), database=database)
+    state.provide(IDENTITY, IdentityContext.from_settings(settings))
+    state.provide(SESSION_CACHE, SessionCache(settings.session_check_cache_seconds))
+    state.provide(STORAGE, storage_for(settings))
+    install_state(app, state)
     install_error_handlers(app)
-    app.state.media_storage = storage_for(settings)
     app.include_router(health_router)
     app.include_router(identity_router.router)
     app.include_router(identity_account_router.router)
@@ -72,25 +71,27 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     return app
 
 
-def lifespan_for(settings: Settings, given: Database | None):  # type: ignore[no-untyped-def]
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def lifespan_for(settings: Settings, given: Database | None) -> Lifespan:
     """Open the database, the realtime broker and (optionally) a job worker for the app's life."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = state_of(app)
         database = given or Database.connect(
             resolve_urls(settings), pool_size=settings.db_pool_size
         )
-        app.state.database = database
-        app.state.broker = create_broker(
-            owner_uri=database.urls.owner, redis_url=settings.redis_url
-        )
+        state.database = database
+        state.broker = create_broker(owner_uri=database.urls.owner, redis_url=settings.redis_url)
         worker = start_worker(settings, database)
         try:
             yield
         finally:
             await stop_worker(worker)
-            await app.state.broker.close()
-            await app.state.identity.limiter.close()
+            await state.broker.close()
+            await state.component(IDENTITY).limiter.close()
             if given is None:
                 await database.dispose()
 

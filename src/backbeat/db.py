@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from backbeat.embedded import DatabaseUrls, sqlalchemy_url
+from backbeat.state import app_state, request_scope
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -124,19 +125,22 @@ def sessionmaker_for(bind: AsyncEngine | AsyncConnection) -> async_sessionmaker[
 
 
 async def request_claims(request: Request) -> Claims:
-    """The caller's claims, from the resolver the app installed."""
-    resolver: ClaimsResolver = request.app.state.claims_resolver
-    return await resolver(request)
+    """The caller's claims, resolved once per request by the resolver the app installed."""
+    scope = request_scope(request)
+    if scope.claims is None:
+        scope.claims = await app_state(request).claims_resolver(request)
+    return scope.claims
 
 
-async def get_session(
-    request: Request, claims: Annotated[Claims, Depends(request_claims)]
-) -> AsyncIterator[AsyncSession]:
+RequestClaims = Annotated[Claims, Depends(request_claims)]
+"""Whoever calls: a signed-in user's claims, or anonymous ones."""
+
+
+async def get_session(request: Request, claims: RequestClaims) -> AsyncIterator[AsyncSession]:
     """One transaction per request, as the caller's role; committed before the response."""
-    database: Database = request.app.state.database
+    database = app_state(request).require_database()
     async with database.api_sessions() as session, session.begin():
         await apply_claims(session, claims)
-        request.state.claims = claims
         yield session
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from backbeat.db import Database
-from backbeat.observability import Metrics
+from backbeat.state import app_state
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
@@ -67,12 +67,13 @@ async def database_revision(database: Database) -> str | None:
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
 async def readyz(request: Request, response: Response) -> Readiness:
     """Ready: the database answers and is migrated to head (503 otherwise)."""
-    database: Database = request.app.state.database
+    state = app_state(request)
+    database = state.require_database()
     try:
         revision = await database_revision(database)
     except (OSError, SQLAlchemyError):
         revision = None  # unreachable or refusing: "not ready", never a 500
-    current = revision is not None and revision in request.app.state.migration_heads
+    current = revision is not None and revision in state.migration_heads
     ready = revision is not None and current
     response.status_code = 200 if ready else 503
     return Readiness(
@@ -86,6 +87,5 @@ async def readyz(request: Request, response: Response) -> Readiness:
 @router.get("/metrics", response_class=Response, include_in_schema=False)
 async def metrics(request: Request) -> Response:
     """Prometheus exposition of this process's request metrics."""
-    registry = request.app.state.metrics.registry
-    assert isinstance(request.app.state.metrics, Metrics)
+    registry = app_state(request).metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -10,8 +10,8 @@ import uuid
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backbeat.errors import internal_error, problem
 from backbeat.observability import Metrics, request_id_var
+from backbeat.problems import internal_error, problem
 
 log = logging.getLogger("backbeat.request")
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from backbeat.state import state_of
 from tests.catalog.helpers import new_track, new_user, wallet
 
 
@@ -136,7 +137,9 @@ class TestConsent:
     async def test_new_version_waits_for_every_user_payee(
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
-        app.state.settings = app.state.settings.model_copy(update={"split_consent_required": True})
+        state_of(app).settings = state_of(app).settings.model_copy(
+            update={"split_consent_required": True}
+        )
         alice, bob = await new_user(client), await new_user(client)
         track = await new_track(client, alice)
         url = f"/v1/tracks/{track['id']}/splits"
@@ -154,7 +157,9 @@ class TestConsent:
     async def test_a_newer_version_supersedes_a_pending_one(
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
-        app.state.settings = app.state.settings.model_copy(update={"split_consent_required": True})
+        state_of(app).settings = state_of(app).settings.model_copy(
+            update={"split_consent_required": True}
+        )
         alice, bob = await new_user(client), await new_user(client)
         track = await new_track(client, alice)
         url = f"/v1/tracks/{track['id']}/splits"

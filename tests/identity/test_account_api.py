@@ -9,8 +9,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.identity.auth import IDENTITY
 from backbeat.identity.models import OAuthConnection, PersonalAccessToken, User
 from backbeat.identity.service.connections import open_tokens
+from backbeat.state import state_of
 from tests.identity.helpers import bearer, sign_in, signup
 
 
@@ -179,7 +181,10 @@ class TestConnections:
         assert listed.json()[0]["expires_at"].startswith("2030-01-01")
         assert row is not None and b"SECRET" not in row.access_token_sealed
         opened = await open_tokens(
-            session, app.state.identity.keys.oauth_box, user_id=row.user_id, provider="spotify"
+            session,
+            state_of(app).component(IDENTITY).keys.oauth_box,
+            user_id=row.user_id,
+            provider="spotify",
         )
         assert opened == ("spotify-access-SECRET", "spotify-refresh-SECRET")
 

@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
 from backbeat.identity import tokens
+from backbeat.identity.auth import IDENTITY
 from backbeat.identity.keys import IdentityKeys
 from backbeat.identity.models import SecurityEvent, Session
+from backbeat.state import state_of
 from tests.identity.helpers import bearer, sign_in, signup
 
 
@@ -61,7 +63,7 @@ class TestAccessTokens:
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
         data = await signup(client)
-        keyring = app.state.identity.keys.keyring
+        keyring = state_of(app).component(IDENTITY).keys.keyring
         kid = keyring.signing_kid
         token = forge(
             claims_of(data["access_token"]),
@@ -73,13 +75,13 @@ class TestAccessTokens:
 
     async def test_wrong_key_is_refused(self, client: httpx.AsyncClient, app: FastAPI) -> None:
         data = await signup(client)
-        kid = app.state.identity.keys.keyring.signing_kid
+        kid = state_of(app).component(IDENTITY).keys.keyring.signing_kid
         token = forge(claims_of(data["access_token"]), key="k" * 40, kid=kid)
         assert (await status_with(client, token)).status_code == 401
 
     async def test_unknown_kid_is_refused(self, client: httpx.AsyncClient, app: FastAPI) -> None:
         data = await signup(client)
-        keyring = app.state.identity.keys.keyring
+        keyring = state_of(app).component(IDENTITY).keys.keyring
         secret = keyring.secret(keyring.signing_kid).decode()
         token = forge(claims_of(data["access_token"]), key=secret, kid="not-a-kid")
         assert (await status_with(client, token)).status_code == 401
@@ -88,7 +90,7 @@ class TestAccessTokens:
         data = await signup(client)
         claims = claims_of(data["access_token"])
         token = tokens.issue_access_token(
-            app.state.identity.keys.keyring,
+            state_of(app).component(IDENTITY).keys.keyring,
             sub=claims["sub"],
             role="listener",
             aal="aal1",
@@ -117,21 +119,24 @@ class TestAccessTokens:
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
         data = await signup(client)
-        old_settings: Settings = app.state.settings
+        old_settings: Settings = state_of(app).settings
         rotated = Settings(
             environment="test",
             secret_key="a-brand-new-secret-key-of-enough-length!",
             previous_secret_keys=[old_settings.secret_key],
         )
-        original = app.state.identity
-        app.state.identity = type(original)(
-            rotated, IdentityKeys.from_settings(rotated), original.limiter, original.mailer
+        original = state_of(app).component(IDENTITY)
+        state_of(app).provide(
+            IDENTITY,
+            type(original)(
+                rotated, IdentityKeys.from_settings(rotated), original.limiter, original.mailer
+            ),
         )
         try:
             response = await status_with(client, data["access_token"])
             fresh = await sign_in(client, data["user"]["email"])
         finally:
-            app.state.identity = original
+            state_of(app).provide(IDENTITY, original)
         new_kid = jwt.get_unverified_header(fresh.json()["access_token"])["kid"]
         old_kid = jwt.get_unverified_header(data["access_token"])["kid"]
         assert response.status_code == 200

@@ -22,7 +22,9 @@ from backbeat.app import create_app
 from backbeat.db import ANONYMOUS, Claims, Database
 from backbeat.identity.models import User
 from backbeat.media.models import MediaObject
+from backbeat.media.router import STORAGE
 from backbeat.media.storage import LocalStorage
+from backbeat.state import state_of
 from tests.conftest import rollback_client, rollback_database, settings_for_tests
 
 TEST_USER_HEADER = "x-test-user"
@@ -49,14 +51,14 @@ async def media_app(
 ) -> AsyncIterator[FastAPI]:
     settings = settings_for_tests(data_dir=tmp_path / "data", **media_settings_overrides)
     application = create_app(settings, database=rollback_database(database, connection))
-    application.state.claims_resolver = header_claims
+    state_of(application).claims_resolver = header_claims
     async with application.router.lifespan_context(application):
         yield application
 
 
 @pytest.fixture
 def storage(media_app: FastAPI) -> LocalStorage:
-    found = media_app.state.media_storage
+    found = state_of(media_app).component(STORAGE)
     assert isinstance(found, LocalStorage)
     return found
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import analyse_audio_file
+from backbeat.state import state_of
 from tests.media.conftest import RATE, as_user, wav_bytes
 from tests.media.test_objects_api import upload
 
@@ -52,7 +53,7 @@ class TestAudioFiles:
         )
         assert queued == 1
         status = await analyse_audio_file(
-            media_app.state.database, storage, uuid.UUID(body["audio_file_id"])
+            state_of(media_app).require_database(), storage, uuid.UUID(body["audio_file_id"])
         )
         assert status == "complete"
         after = (await api.get(audio_url, headers=as_user(alice))).json()

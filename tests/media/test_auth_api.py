@@ -6,6 +6,7 @@ import httpx
 from fastapi import FastAPI
 
 from backbeat.identity.auth import resolve_claims
+from backbeat.state import state_of
 from tests.identity.helpers import bearer, signup
 from tests.media.conftest import wav_bytes
 
@@ -14,7 +15,7 @@ class TestBearerTokens:
     async def test_upload_and_read_back_with_an_access_token(
         self, api: httpx.AsyncClient, media_app: FastAPI
     ) -> None:
-        media_app.state.claims_resolver = resolve_claims
+        state_of(media_app).claims_resolver = resolve_claims
         tokens = await signup(api)
         me = (await api.get("/v1/me", headers=bearer(tokens["access_token"]))).json()
         data = wav_bytes()

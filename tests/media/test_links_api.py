@@ -17,6 +17,7 @@ from backbeat.identity.auth import resolve_claims
 from backbeat.media.links import fill
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import analyse_audio_file
+from backbeat.state import state_of
 from tests.catalog.helpers import User, new_user
 from tests.media.conftest import png_bytes, wav_bytes
 from tests.media.test_audio_api import click_loop
@@ -25,7 +26,7 @@ from tests.media.test_audio_api import click_loop
 @pytest_asyncio.fixture(loop_scope="session")
 async def alice(api: httpx.AsyncClient, media_app: FastAPI) -> User:
     """Catalog routes need a real signed-in caller: identity's own token resolver."""
-    media_app.state.claims_resolver = resolve_claims
+    state_of(media_app).claims_resolver = resolve_claims
     return await new_user(api, "alice")
 
 
@@ -70,7 +71,7 @@ async def uploaded(
 
 async def analyse(app: FastAPI, storage: LocalStorage, audio: dict[str, Any]) -> None:
     status = await analyse_audio_file(
-        app.state.database, storage, uuid.UUID(audio["audio_file_id"])
+        state_of(app).require_database(), storage, uuid.UUID(audio["audio_file_id"])
     )
     assert status == "complete"
 

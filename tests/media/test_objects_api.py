@@ -16,6 +16,7 @@ from backbeat.media.cid import cid_v1_raw
 from backbeat.media.models import Blob
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import sweep_blobs
+from backbeat.state import state_of
 from tests.media.conftest import as_user, leftovers, object_count, png_bytes, wav_bytes
 from tests.media.test_images import geotagged_jpeg
 
@@ -197,7 +198,8 @@ class TestServing:
         from backbeat.media import signing
 
         body = (await upload(api, alice, wav_bytes(), bucket="project-audio")).json()
-        key = signing.signing_key(api._transport.app.state.settings.secret_key.get_secret_value())  # type: ignore[attr-defined]
+        app = api._transport.app  # type: ignore[attr-defined]
+        key = signing.signing_key(state_of(app).settings.secret_key.get_secret_value())
         url = signing.signed_url("http://testserver", key, "project-audio", body["path"], 1000)
         response = await api.get(url)
         assert response.status_code == 403

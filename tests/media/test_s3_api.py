@@ -10,8 +10,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.media.router import STORAGE
 from backbeat.media.storage_s3 import S3Storage
 from backbeat.media.tasks import analyse_audio_file, sweep_blobs
+from backbeat.state import state_of
 from tests.media.conftest import as_user, png_bytes, s3_settings, wav_bytes
 from tests.media.test_objects_api import upload
 
@@ -23,7 +25,7 @@ def media_settings_overrides(s3_endpoint: str) -> dict[str, object]:
 
 @pytest.fixture
 def s3(media_app: FastAPI) -> S3Storage:
-    found = media_app.state.media_storage
+    found = state_of(media_app).component(STORAGE)
     assert isinstance(found, S3Storage)
     return found
 
@@ -46,7 +48,7 @@ class TestOnS3:
         assert ranged.status_code == 206 and ranged.content == data[100:200]
         assert (await api.get(url)).content == data
         status = await analyse_audio_file(
-            media_app.state.database, s3, uuid.UUID(body["audio_file_id"])
+            state_of(media_app).require_database(), s3, uuid.UUID(body["audio_file_id"])
         )
         assert status == "complete"
         assert list(s3.staging.iterdir()) == []

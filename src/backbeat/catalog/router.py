@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from starlette.datastructures import UploadFile
 
 from backbeat.catalog import service as catalog
@@ -28,23 +28,13 @@ from backbeat.catalog.schemas import (
     TrackPatch,
 )
 from backbeat.catalog.vocabulary import SheetKind, normalise_key, normalise_sample_type
-from backbeat.config import Settings
-from backbeat.db import Claims, DbSession, request_claims
+from backbeat.db import Claims, DbSession, RequestClaims
 from backbeat.errors import Unprocessable
 from backbeat.identity.auth import CurrentUser
+from backbeat.state import AppSettings
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 JSON = "application/json"
-
-
-async def settings_of(request: Request) -> Settings:
-    """The app's settings (async: a sync dependency would cost a thread hop per request)."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-AppSettings = Annotated[Settings, Depends(settings_of)]
-MaybeUser = Annotated[Claims, Depends(request_claims)]
 
 
 def _viewer(claims: Claims) -> uuid.UUID | None:
@@ -111,7 +101,7 @@ def _creator(creator: str | None) -> uuid.UUID | str | None:
 
 
 @router.get("/tracks/{track_id}", response_model=TrackOut)
-async def get_track(track_id: uuid.UUID, session: DbSession, claims: MaybeUser) -> TrackOut:
+async def get_track(track_id: uuid.UUID, session: DbSession, claims: RequestClaims) -> TrackOut:
     """A public or unlisted track, or your own private one."""
     return await catalog.get_track(session, track_id, actor=_viewer(claims))
 

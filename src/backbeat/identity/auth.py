@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.db import ANONYMOUS, Claims, Database, request_claims
+from backbeat.db import ANONYMOUS, Claims, RequestClaims
 from backbeat.identity import tokens
 from backbeat.identity.errors import InsufficientScope, InvalidToken, SessionRequired, keeps_changes
 from backbeat.identity.models import User
@@ -22,6 +22,7 @@ from backbeat.identity.service.accounts import app_role
 from backbeat.identity.service.audit import ClientInfo
 from backbeat.identity.service.context import IdentityContext, utcnow
 from backbeat.identity.service.mfa import ensure_aal2
+from backbeat.state import Slot, app_state, request_scope
 
 TokenKind = Literal["access", "device", "personal_access"]
 BEARER = {"WWW-Authenticate": 'Bearer realm="backbeat"'}
@@ -76,10 +77,13 @@ class SessionCache:
         self._live.clear()
 
 
-def identity_context(request: Request) -> IdentityContext:
+IDENTITY: Slot[IdentityContext] = Slot("identity")
+SESSION_CACHE: Slot[SessionCache] = Slot("identity.session_cache")
+
+
+async def identity_context(request: Request) -> IdentityContext:
     """The app's identity context."""
-    context: IdentityContext = request.app.state.identity
-    return context
+    return app_state(request).component(IDENTITY)
 
 
 def client_info(request: Request) -> ClientInfo:
@@ -99,15 +103,16 @@ def _bearer(request: Request) -> str | None:
 
 
 async def _from_access_token(request: Request, token: str) -> Caller:
-    context = identity_context(request)
+    state = app_state(request)
+    context = state.component(IDENTITY)
     try:
         claims = tokens.decode_access_token(context.keys.keyring, token, now=utcnow())
         session_id, user_id = uuid.UUID(claims.session_id), uuid.UUID(claims.sub)
     except (tokens.InvalidToken, ValueError):
         raise InvalidToken("The access token is invalid or expired.", headers=BEARER) from None
-    cache: SessionCache = request.app.state.session_cache
+    cache = state.component(SESSION_CACHE)
     if not cache.is_known_live(session_id):
-        database: Database = request.app.state.database
+        database = state.require_database()
         async with database.owner_sessions() as session, session.begin():
             live = await sessions.is_session_active(session, session_id)
         if not live:
@@ -125,7 +130,7 @@ async def _from_access_token(request: Request, token: str) -> Caller:
 
 
 async def _from_opaque_token(request: Request, token: str) -> Caller:
-    database: Database = request.app.state.database
+    database = app_state(request).require_database()
     async with database.owner_sessions() as session, session.begin():
         if token.startswith(tokens.PERSONAL_ACCESS_PREFIX):
             owner = await pats.owner_of(session, token)
@@ -159,27 +164,61 @@ async def resolve_claims(request: Request) -> Claims:
         caller = await _from_opaque_token(request, token)
     else:
         caller = await _from_access_token(request, token)
-    request.state.caller = caller
+    request_scope(request).caller = caller
     return caller.claims()
 
 
 BEARER_SCHEME = HTTPBearer(auto_error=False, description="An access, device or personal token.")
 
 
-async def current_caller(
+def caller_of(request: Request) -> Caller | None:
+    """The caller the claims resolver found for this request, if any."""
+    caller = request_scope(request).caller
+    return caller if isinstance(caller, Caller) else None
+
+
+async def optional_caller(
     request: Request,
-    claims: Annotated[Claims, Depends(request_claims)],
+    claims: RequestClaims,
     _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)],
-) -> Caller:
-    """The signed-in caller, or 401; a personal access token must carry the needed scope."""
-    caller: Caller | None = getattr(request.state, "caller", None)
-    if claims.sub is None or caller is None:
+) -> Caller | None:
+    """The signed-in caller, or None for an anonymous request (a bad token is still a 401)."""
+    return caller_of(request) if claims.sub is not None else None
+
+
+def signed_in(caller: Caller | None) -> Caller:
+    """The caller, or 401 when there is none."""
+    if caller is None:
         raise InvalidToken("Sign in first: send `Authorization: Bearer <token>`.", headers=BEARER)
-    if caller.kind == "personal_access":
-        needed = "read" if request.method in READ_METHODS else "write"
-        if needed not in caller.scopes and "admin" not in caller.scopes:
-            raise InsufficientScope(f"This token lacks the `{needed}` scope.", needed=needed)
     return caller
+
+
+def require_scope(caller: Caller, needed: str) -> None:
+    """A personal access token must carry the scope (or `admin`); sessions carry every scope."""
+    if caller.kind == "personal_access" and not {needed, "admin"} & set(caller.scopes):
+        raise InsufficientScope(f"This token lacks the `{needed}` scope.", needed=needed)
+
+
+async def current_caller(
+    request: Request, caller: Annotated[Caller | None, Depends(optional_caller)]
+) -> Caller:
+    """The signed-in caller, or 401; a personal access token needs `read` or `write`."""
+    found = signed_in(caller)
+    require_scope(found, "read" if request.method in READ_METHODS else "write")
+    return found
+
+
+def scoped_caller(scope: str) -> Callable[..., Awaitable[Caller]]:
+    """A dependency: a signed-in session, or a personal access token carrying `scope`."""
+
+    async def caller_with_scope(
+        caller: Annotated[Caller | None, Depends(optional_caller)],
+    ) -> Caller:
+        found = signed_in(caller)
+        require_scope(found, scope)
+        return found
+
+    return caller_with_scope
 
 
 async def session_caller(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
@@ -190,6 +229,7 @@ async def session_caller(caller: Annotated[Caller, Depends(current_caller)]) -> 
 
 
 CurrentUser = Annotated[Caller, Depends(current_caller)]
+OptionalCaller = Annotated[Caller | None, Depends(optional_caller)]
 SessionUser = Annotated[Caller, Depends(session_caller)]
 
 
@@ -199,7 +239,7 @@ async def get_auth_session(request: Request) -> AsyncIterator[AsyncSession]:
     Errors marked keep_changes (failed sign-ins, reuse detection) still commit their counters,
     revocations and events; every other error rolls back.
     """
-    database: Database = request.app.state.database
+    database = app_state(request).require_database()
     async with database.owner_sessions() as session:
         await session.begin()
         try:

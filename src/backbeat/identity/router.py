@@ -10,13 +10,14 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from backbeat.db import DbSession
 from backbeat.errors import NotFound
 from backbeat.identity import schemas
-from backbeat.identity.auth import AuthSession, Client, Identity, SessionUser
+from backbeat.identity.auth import SESSION_CACHE, AuthSession, Client, Identity, SessionUser
 from backbeat.identity.errors import InvalidRefreshToken
 from backbeat.identity.responses import tokens_out
 from backbeat.identity.service import accounts, mfa, passwords, sessions, wallets
 from backbeat.identity.service.accounts import get_user
 from backbeat.identity.service.ratelimits import Limit, account_key, enforce
 from backbeat.identity.service.sessions import access_token_for
+from backbeat.state import app_state
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -36,7 +37,7 @@ def ip_limit(name: str) -> Any:
 
 def forget_sessions(request: Request) -> None:
     """Revocations take effect at once in this process (others within the cache TTL)."""
-    request.app.state.session_cache.clear()
+    app_state(request).component(SESSION_CACHE).clear()
 
 
 @router.post(

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from backbeat.db import Claims, DbSession, request_claims
+from backbeat.db import Claims, DbSession, RequestClaims
 from backbeat.errors import AppError, Unprocessable
 from backbeat.media import multipart, service, signing, tus
 from backbeat.media.errors import ObjectNotFound, UnsupportedMediaType, UploadNotFound
@@ -29,25 +29,29 @@ from backbeat.media.schemas import (
 )
 from backbeat.media.service import MediaContext
 from backbeat.media.serving import ByteRange, etag_of, matches, parse_range
+from backbeat.media.storage import Storage
+from backbeat.state import Slot, State
 
 router = APIRouter(prefix="/v1", tags=["media"])
 TERMINAL = ("complete", "failed")
 SSE_RECHECK_SECONDS = 15.0
 
 
-def media_context(request: Request) -> MediaContext:
+STORAGE: Slot[Storage] = Slot("media.storage")
+
+
+async def media_context(state: State) -> MediaContext:
     """The database, storage, broker and settings the app was built with."""
-    state = request.app.state
-    return MediaContext(state.database, state.media_storage, state.broker, state.settings)
+    database, broker = state.require_database(), state.require_broker()
+    return MediaContext(database, state.component(STORAGE), broker, state.settings)
 
 
 Ctx = Annotated[MediaContext, Depends(media_context)]
-CallerClaims = Annotated[Claims, Depends(request_claims)]
 
 
 @router.post("/storage/{bucket}/objects", status_code=201, response_model=UploadedObjectOut)
 async def upload_object(
-    bucket: str, request: Request, claims: CallerClaims, ctx: Ctx
+    bucket: str, request: Request, claims: RequestClaims, ctx: Ctx
 ) -> UploadedObjectOut:
     """Multipart `{file, path?, metadata?, preset?}`; the size limit is enforced while streaming."""
     content_type = request.headers.get("content-type", "")
@@ -64,7 +68,7 @@ async def upload_object(
 async def list_objects(
     bucket: str,
     session: DbSession,
-    claims: CallerClaims,
+    claims: RequestClaims,
     prefix: str = "",
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=service.LIST_LIMIT)] = service.LIST_LIMIT,
@@ -83,7 +87,7 @@ async def download(
     bucket: str,
     path: str,
     request: Request,
-    claims: CallerClaims,
+    claims: RequestClaims,
     ctx: Ctx,
     expires: int | None = None,
     signature: str | None = None,
@@ -129,14 +133,14 @@ async def _readable_object(
 
 
 @router.delete("/storage/{bucket}/objects/{path:path}", status_code=204)
-async def delete_object(bucket: str, path: str, session: DbSession, claims: CallerClaims) -> None:
+async def delete_object(bucket: str, path: str, session: DbSession, claims: RequestClaims) -> None:
     """Delete an own object; shared bytes stay while another object uses them."""
     await service.delete_object(session, bucket, path, actor=service.actor_of(claims))
 
 
 @router.post("/storage/{bucket}/signed-urls", response_model=SignedUrlOut)
 async def create_signed_url(
-    bucket: str, body: SignedUrlIn, session: DbSession, claims: CallerClaims, ctx: Ctx
+    bucket: str, body: SignedUrlIn, session: DbSession, claims: RequestClaims, ctx: Ctx
 ) -> SignedUrlOut:
     """An expiring URL to one of the caller's objects."""
     actor = service.actor_of(claims)
@@ -251,7 +255,7 @@ async def tus_options(bucket: str, session: DbSession) -> Response:
 
 
 @router.post("/storage/{bucket}/uploads", status_code=201)
-async def tus_create(bucket: str, request: Request, claims: CallerClaims, ctx: Ctx) -> Response:
+async def tus_create(bucket: str, request: Request, claims: RequestClaims, ctx: Ctx) -> Response:
     """tus creation: Upload-Length and Upload-Metadata (filename, filetype, path, preset)."""
     try:
         tus.check_version(request.headers.get("tus-resumable"))
@@ -266,7 +270,7 @@ async def tus_create(bucket: str, request: Request, claims: CallerClaims, ctx: C
 
 
 @router.head("/storage/{bucket}/uploads/{upload_id}")
-async def tus_head(bucket: str, upload_id: str, claims: CallerClaims, ctx: Ctx) -> Response:
+async def tus_head(bucket: str, upload_id: str, claims: RequestClaims, ctx: Ctx) -> Response:
     """tus: how many bytes the server has."""
     try:
         upload = await tus.status(ctx, claims, _upload_id(upload_id))
@@ -279,7 +283,7 @@ async def tus_head(bucket: str, upload_id: str, claims: CallerClaims, ctx: Ctx) 
 
 @router.patch("/storage/{bucket}/uploads/{upload_id}", name="tus_patch")
 async def tus_patch(
-    bucket: str, upload_id: str, request: Request, claims: CallerClaims, ctx: Ctx
+    bucket: str, upload_id: str, request: Request, claims: RequestClaims, ctx: Ctx
 ) -> Response:
     """tus: append bytes at Upload-Offset; the last byte runs the pipeline before answering."""
     try:

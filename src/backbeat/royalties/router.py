@@ -6,13 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from backbeat.config import Settings
 from backbeat.db import DbSession
 from backbeat.errors import Unprocessable
-from backbeat.identity.auth import Aal2User, Caller, CurrentUser
+from backbeat.identity.auth import Aal2User, Caller, CurrentUser, scoped_caller
 from backbeat.royalties import service
 from backbeat.royalties.schemas import (
     BalancesOut,
@@ -26,27 +25,13 @@ from backbeat.royalties.schemas import (
     RevenueResults,
     StatementOut,
 )
+from backbeat.state import AppSettings
 
 router = APIRouter(prefix="/v1", tags=["royalties"])
 
 
-def settings_of(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-AppSettings = Annotated[Settings, Depends(settings_of)]
-
-
-def signed_in(request: Request) -> Caller:
-    """Any signed-in caller, whatever the token's scopes (each route checks its own)."""
-    caller: Caller | None = getattr(request.state, "caller", None)
-    if caller is None:
-        from backbeat.identity.auth import BEARER
-        from backbeat.identity.errors import InvalidToken
-
-        raise InvalidToken("Sign in first: send `Authorization: Bearer <token>`.", headers=BEARER)
-    return caller
+RevenueWriter = Annotated[Caller, Depends(scoped_caller("revenue:write"))]
+PayoutSettler = Annotated[Caller, Depends(scoped_caller("payouts:write"))]
 
 
 def is_admin(caller: Caller) -> bool:
@@ -59,12 +44,11 @@ def is_admin(caller: Caller) -> bool:
 @router.post("/revenue-events", response_model=RevenueResults)
 async def post_revenue_events(
     session: DbSession,
-    request: Request,
+    caller: RevenueWriter,
     settings: AppSettings,
     body: Annotated[dict[str, Any], Body()],
 ) -> Response:
     """One event, or `{events: [...]}`; each event says whether it was accepted and why not."""
-    caller = signed_in(request)
     batch = "events" in body
     raw = body["events"] if batch else [body]
     if (
@@ -177,11 +161,10 @@ async def list_payouts(session: DbSession, user: CurrentUser) -> PayoutsOut:
 async def complete_payout(
     payout_id: uuid.UUID,
     session: DbSession,
-    request: Request,
+    caller: PayoutSettler,
     body: Annotated[PayoutSettleIn | None, Body()] = None,
 ) -> PayoutOut:
     """For admins and payout providers (scope `payouts:write`): the money left."""
-    signed_in(request)
     return await service.settle_payout(
         session, payout_id, paid=True, note=body.note if body else None
     )
@@ -191,11 +174,10 @@ async def complete_payout(
 async def fail_payout(
     payout_id: uuid.UUID,
     session: DbSession,
-    request: Request,
+    caller: PayoutSettler,
     body: Annotated[PayoutSettleIn | None, Body()] = None,
 ) -> PayoutOut:
     """For admins and payout providers: the payout failed; the money returns to the payee."""
-    signed_in(request)
     return await service.settle_payout(
         session, payout_id, paid=False, note=body.note if body else None
     )

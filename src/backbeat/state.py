@@ -1,0 +1,106 @@
+"""The one typed object behind `app.state` and `request.state`, and dependencies reading it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, cast
+
+from fastapi import Depends, FastAPI, Request
+
+from backbeat.config import Settings
+from backbeat.observability import Metrics
+
+if TYPE_CHECKING:
+    from backbeat.db import Claims, ClaimsResolver, Database
+    from backbeat.realtime import Broker
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Slot(Generic[T]):
+    """A typed place in the app state for one domain's component (declared by that domain)."""
+
+    name: str
+
+
+@dataclass
+class AppState:
+    """Everything an app was built with; domains add their own parts as typed components."""
+
+    settings: Settings
+    metrics: Metrics
+    claims_resolver: ClaimsResolver
+    migration_heads: set[str]
+    database: Database | None = None
+    broker: Broker | None = None
+    components: dict[str, Any] = field(default_factory=dict)
+
+    def provide(self, slot: Slot[T], component: T) -> None:
+        """Put a domain's component in its slot (one component per slot)."""
+        self.components[slot.name] = component
+
+    def component(self, slot: Slot[T]) -> T:
+        """A domain's component: typed by its slot, without the core knowing the domain."""
+        return cast(T, self.components[slot.name])
+
+    def require_database(self) -> Database:
+        """The database; only None before the lifespan has opened it."""
+        if self.database is None:
+            raise RuntimeError("the app's lifespan has not opened the database yet")
+        return self.database
+
+    def require_broker(self) -> Broker:
+        """The realtime broker, opened by the lifespan."""
+        if self.broker is None:
+            raise RuntimeError("the app's lifespan has not opened the broker yet")
+        return self.broker
+
+
+@dataclass
+class RequestScope:
+    """What one request learned about its caller (set once by the claims resolver)."""
+
+    claims: Claims | None = None
+    caller: Any = None  # identity's Caller; typed by identity.auth's accessors
+
+
+def install_state(app: FastAPI, state: AppState) -> None:
+    """Attach the app's state: the only write to `app.state`."""
+    app.state.backbeat = state
+
+
+def state_of(app: FastAPI) -> AppState:
+    """The app's state: the only read of `app.state`."""
+    state = app.state.backbeat
+    assert isinstance(state, AppState)
+    return state
+
+
+def app_state(request: Request) -> AppState:
+    """The state of the app serving this request."""
+    return state_of(request.app)
+
+
+def request_scope(request: Request) -> RequestScope:
+    """This request's scope, made on first use: the only use of `request.state`."""
+    scope = getattr(request.state, "backbeat", None)
+    if scope is None:
+        scope = RequestScope()
+        request.state.backbeat = scope
+    assert isinstance(scope, RequestScope)
+    return scope
+
+
+async def settings_of(request: Request) -> Settings:
+    """The app's settings (async: a sync dependency would cost a thread hop per request)."""
+    return app_state(request).settings
+
+
+async def state_dependency(request: Request) -> AppState:
+    """The app's state as a dependency (async, so no thread hop)."""
+    return app_state(request)
+
+
+AppSettings = Annotated[Settings, Depends(settings_of)]
+State = Annotated[AppState, Depends(state_dependency)]

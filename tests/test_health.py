@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from backbeat.app import create_app
 from backbeat.db import Database
-from backbeat.state import state_of
+from backbeat.edge import state_of
 from tests.conftest import settings_for_tests
 
 

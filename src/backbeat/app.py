@@ -14,6 +14,7 @@ from backbeat import __version__, jobs
 from backbeat.catalog import router as catalog_router
 from backbeat.config import Settings
 from backbeat.db import Database
+from backbeat.edge import AppState, install_state, state_of
 from backbeat.embedded import resolve_urls
 from backbeat.health import migration_heads
 from backbeat.health import router as health_router
@@ -29,7 +30,6 @@ from backbeat.observability import Metrics
 from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
 from backbeat.royalties import router as royalties_router
-from backbeat.state import AppState, install_state, state_of
 
 log = logging.getLogger(__name__)
 

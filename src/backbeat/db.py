@@ -1,15 +1,14 @@
-"""Database plumbing: the declarative base, engines, sessions, and row-level security claims."""
+"""Database plumbing: the declarative base, engines, sessions, row-level security claims."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
-from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -21,7 +20,6 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from backbeat.embedded import DatabaseUrls, sqlalchemy_url
-from backbeat.state import app_state, request_scope
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -61,13 +59,6 @@ class Claims:
 
 
 ANONYMOUS = Claims()
-
-ClaimsResolver = Callable[[Request], Awaitable[Claims]]
-
-
-async def anonymous_claims(request: Request) -> Claims:
-    """The resolver used until a domain installs a real one: everyone is anonymous."""
-    return ANONYMOUS
 
 
 async def apply_claims(session: AsyncSession, claims: Claims) -> None:
@@ -122,29 +113,6 @@ def sessionmaker_for(bind: AsyncEngine | AsyncConnection) -> async_sessionmaker[
             bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
     return async_sessionmaker(bind=bind, expire_on_commit=False)
-
-
-async def request_claims(request: Request) -> Claims:
-    """The caller's claims, resolved once per request by the resolver the app installed."""
-    scope = request_scope(request)
-    if scope.claims is None:
-        scope.claims = await app_state(request).claims_resolver(request)
-    return scope.claims
-
-
-RequestClaims = Annotated[Claims, Depends(request_claims)]
-"""Whoever calls: a signed-in user's claims, or anonymous ones."""
-
-
-async def get_session(request: Request, claims: RequestClaims) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, as the caller's role; committed before the response."""
-    database = app_state(request).require_database()
-    async with database.api_sessions() as session, session.begin():
-        await apply_claims(session, claims)
-        yield session
-
-
-DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 @asynccontextmanager

@@ -6,7 +6,11 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.catalog.demo import load_catalog_demo
 from backbeat.config import Settings
+from backbeat.identity.demo import load_demo_users
+from backbeat.media.demo import media_demo_loader
+from backbeat.royalties.demo import load_royalties_demo
 
 DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
 """Loads one domain's demo rows (skipping what exists) and returns lines to show the user."""
@@ -14,11 +18,6 @@ DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
 
 def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
     """Every domain's loader, in dependency order (media stores files where settings say)."""
-    from backbeat.catalog.demo import load_catalog_demo
-    from backbeat.identity.demo import load_demo_users
-    from backbeat.media.demo import media_demo_loader
-    from backbeat.royalties.demo import load_royalties_demo
-
     return [
         ("identity", load_demo_users),
         ("catalog", load_catalog_demo),

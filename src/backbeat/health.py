@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from backbeat.db import Database
-from backbeat.state import app_state
+from backbeat.edge import app_state
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from backbeat.state import state_of
+from backbeat.edge import state_of
 from tests.catalog.helpers import new_track, new_user, wallet
 
 

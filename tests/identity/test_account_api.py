@@ -9,10 +9,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.edge import state_of
 from backbeat.identity.auth import IDENTITY
 from backbeat.identity.models import OAuthConnection, PersonalAccessToken, User
 from backbeat.identity.service.connections import open_tokens
-from backbeat.state import state_of
 from tests.identity.helpers import bearer, sign_in, signup
 
 

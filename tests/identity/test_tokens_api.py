@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
+from backbeat.edge import state_of
 from backbeat.identity import tokens
 from backbeat.identity.auth import IDENTITY
 from backbeat.identity.keys import IdentityKeys
 from backbeat.identity.models import SecurityEvent, Session
-from backbeat.state import state_of
 from tests.identity.helpers import bearer, sign_in, signup
 
 

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backbeat.app import create_app
 from backbeat.db import ANONYMOUS, Claims, Database
+from backbeat.edge import state_of
 from backbeat.identity.models import User
 from backbeat.media.models import MediaObject
 from backbeat.media.router import STORAGE
 from backbeat.media.storage import LocalStorage
-from backbeat.state import state_of
 from tests.conftest import rollback_client, rollback_database, settings_for_tests
 
 TEST_USER_HEADER = "x-test-user"

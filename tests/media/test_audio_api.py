@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.edge import state_of
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import analyse_audio_file
-from backbeat.state import state_of
 from tests.media.conftest import RATE, as_user, wav_bytes
 from tests.media.test_objects_api import upload
 

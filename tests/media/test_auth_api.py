@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from backbeat.edge import state_of
 from backbeat.identity.auth import resolve_claims
-from backbeat.state import state_of
 from tests.identity.helpers import bearer, signup
 from tests.media.conftest import wav_bytes
 

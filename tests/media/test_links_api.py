@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.catalog.models import Track
 from backbeat.catalog.vocabulary import normalise_key
+from backbeat.edge import state_of
 from backbeat.identity.auth import resolve_claims
 from backbeat.media.links import fill
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import analyse_audio_file
-from backbeat.state import state_of
 from tests.catalog.helpers import User, new_user
 from tests.media.conftest import png_bytes, wav_bytes
 from tests.media.test_audio_api import click_loop

@@ -12,11 +12,11 @@ from PIL import Image
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.edge import state_of
 from backbeat.media.cid import cid_v1_raw
 from backbeat.media.models import Blob
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import sweep_blobs
-from backbeat.state import state_of
 from tests.media.conftest import as_user, leftovers, object_count, png_bytes, wav_bytes
 from tests.media.test_images import geotagged_jpeg
 

@@ -10,10 +10,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.edge import state_of
 from backbeat.media.router import STORAGE
 from backbeat.media.storage_s3 import S3Storage
 from backbeat.media.tasks import analyse_audio_file, sweep_blobs
-from backbeat.state import state_of
 from tests.media.conftest import as_user, png_bytes, s3_settings, wav_bytes
 from tests.media.test_objects_api import upload
 

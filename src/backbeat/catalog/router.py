@@ -28,10 +28,10 @@ from backbeat.catalog.schemas import (
     TrackPatch,
 )
 from backbeat.catalog.vocabulary import SheetKind, normalise_key, normalise_sample_type
-from backbeat.db import Claims, DbSession, RequestClaims
+from backbeat.db import Claims
+from backbeat.edge import AppSettings, DbSession, RequestClaims
 from backbeat.errors import Unprocessable
 from backbeat.identity.auth import CurrentUser
-from backbeat.state import AppSettings
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 JSON = "application/json"

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from backbeat.db import DbSession
+from backbeat.edge import DbSession
 from backbeat.errors import Forbidden
 from backbeat.identity import schemas
 from backbeat.identity.auth import AuthSession, Client, CurrentUser, Identity, SessionUser

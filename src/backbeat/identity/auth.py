@@ -12,7 +12,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.db import ANONYMOUS, Claims, RequestClaims
+from backbeat.db import ANONYMOUS, Claims
+from backbeat.edge import RequestClaims, Slot, app_state, request_scope
 from backbeat.identity import tokens
 from backbeat.identity.errors import InsufficientScope, InvalidToken, SessionRequired, keeps_changes
 from backbeat.identity.models import User
@@ -22,7 +23,6 @@ from backbeat.identity.service.accounts import app_role
 from backbeat.identity.service.audit import ClientInfo
 from backbeat.identity.service.context import IdentityContext, utcnow
 from backbeat.identity.service.mfa import ensure_aal2
-from backbeat.state import Slot, app_state, request_scope
 
 TokenKind = Literal["access", "device", "personal_access"]
 BEARER = {"WWW-Authenticate": 'Bearer realm="backbeat"'}

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
-from backbeat.db import DbSession
+from backbeat.edge import DbSession, app_state
 from backbeat.errors import NotFound
 from backbeat.identity import schemas
 from backbeat.identity.auth import SESSION_CACHE, AuthSession, Client, Identity, SessionUser
@@ -17,7 +17,6 @@ from backbeat.identity.service import accounts, mfa, passwords, sessions, wallet
 from backbeat.identity.service.accounts import get_user
 from backbeat.identity.service.ratelimits import Limit, account_key, enforce
 from backbeat.identity.service.sessions import access_token_for
-from backbeat.state import app_state
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 

@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from backbeat.db import Claims, DbSession, RequestClaims
+from backbeat.db import Claims
+from backbeat.edge import DbSession, RequestClaims, Slot, State
 from backbeat.errors import AppError, Unprocessable
 from backbeat.media import multipart, service, signing, tus
 from backbeat.media.errors import ObjectNotFound, UnsupportedMediaType, UploadNotFound
@@ -30,7 +31,6 @@ from backbeat.media.schemas import (
 from backbeat.media.service import MediaContext
 from backbeat.media.serving import ByteRange, etag_of, matches, parse_range
 from backbeat.media.storage import Storage
-from backbeat.state import Slot, State
 
 router = APIRouter(prefix="/v1", tags=["media"])
 TERMINAL = ("complete", "failed")

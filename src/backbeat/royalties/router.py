@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from backbeat.db import DbSession
+from backbeat.edge import AppSettings, DbSession
 from backbeat.errors import Unprocessable
 from backbeat.identity.auth import Aal2User, Caller, CurrentUser, scoped_caller
 from backbeat.royalties import service
@@ -25,7 +25,6 @@ from backbeat.royalties.schemas import (
     RevenueResults,
     StatementOut,
 )
-from backbeat.state import AppSettings
 
 router = APIRouter(prefix="/v1", tags=["royalties"])
 

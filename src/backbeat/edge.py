@@ -1,20 +1,23 @@
-"""The one typed object behind `app.state` and `request.state`, and dependencies reading it."""
+"""The edge every domain shares: the typed app and request state, and the request dependencies."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import Depends, FastAPI, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
+from backbeat.db import Claims, Database, apply_claims
 from backbeat.observability import Metrics
 
 if TYPE_CHECKING:
-    from backbeat.db import Claims, ClaimsResolver, Database
     from backbeat.realtime import Broker
 
 T = TypeVar("T")
+ClaimsResolver = Callable[[Request], Awaitable[Claims]]
 
 
 @dataclass(frozen=True)
@@ -104,3 +107,26 @@ async def state_dependency(request: Request) -> AppState:
 
 AppSettings = Annotated[Settings, Depends(settings_of)]
 State = Annotated[AppState, Depends(state_dependency)]
+
+
+async def request_claims(request: Request) -> Claims:
+    """The caller's claims, resolved once per request by the resolver the app installed."""
+    scope = request_scope(request)
+    if scope.claims is None:
+        scope.claims = await app_state(request).claims_resolver(request)
+    return scope.claims
+
+
+RequestClaims = Annotated[Claims, Depends(request_claims)]
+"""Whoever calls: a signed-in user's claims, or anonymous ones."""
+
+
+async def get_session(request: Request, claims: RequestClaims) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, as the caller's role; committed before the response."""
+    database = app_state(request).require_database()
+    async with database.api_sessions() as session, session.begin():
+        await apply_claims(session, claims)
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]

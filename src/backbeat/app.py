@@ -25,7 +25,7 @@ from backbeat.identity.service.context import IdentityContext
 from backbeat.media.router import STORAGE
 from backbeat.media.router import router as media_router
 from backbeat.media.service import storage_for
-from backbeat.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from backbeat.middleware import BodyLimitMiddleware, NulTextMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
 from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
@@ -62,6 +62,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(catalog_router.router)
     app.include_router(royalties_router.router)
     app.include_router(media_router)
+    app.add_middleware(NulTextMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -8,11 +8,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backbeat.edge import request_scope
 from backbeat.errors import AppError, snake_case
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def problem(
@@ -79,8 +82,24 @@ def internal_error() -> JSONResponse:
     return problem(500, "internal_error", "An unexpected error occurred; it has been logged.")
 
 
+async def _privilege_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database refused the caller's role: 401 for anonymous callers, 403 for others.
+
+    Services check permissions first; this is the second wall answering, never a 500.
+    """
+    assert isinstance(exc, DBAPIError)
+    if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+        raise exc
+    claims = request_scope(request).claims
+    if claims is None or claims.sub is None:
+        detail = "Sign in first: send `Authorization: Bearer <token>`."
+        return problem(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+    return problem(403, "forbidden", "You may not read or change this.")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Expected failures leave as problem+json; the request middleware catches the rest."""
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(DBAPIError, _privilege_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

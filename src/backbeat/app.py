@@ -20,7 +20,7 @@ from backbeat.health import migration_heads
 from backbeat.health import router as health_router
 from backbeat.identity import account_router as identity_account_router
 from backbeat.identity import router as identity_router
-from backbeat.identity.auth import IDENTITY, SESSION_CACHE, SessionCache, resolve_claims
+from backbeat.identity.auth import IDENTITY, resolve_claims
 from backbeat.identity.service.context import IdentityContext
 from backbeat.media.router import STORAGE
 from backbeat.media.router import router as media_router
@@ -52,7 +52,6 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     )
     state = AppState(settings, metrics, resolve_claims, migration_heads(), database=database)
     state.provide(IDENTITY, IdentityContext.from_settings(settings))
-    state.provide(SESSION_CACHE, SessionCache(settings.session_check_cache_seconds))
     state.provide(STORAGE, storage_for(settings))
     install_state(app, state)
     install_error_handlers(app)

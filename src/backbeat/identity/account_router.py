@@ -7,21 +7,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from backbeat.edge import DbSession
+from backbeat.edge import DbRead, DbSession, json_text
 from backbeat.errors import Forbidden
 from backbeat.identity import schemas
 from backbeat.identity.auth import AuthSession, Client, CurrentUser, Identity, SessionUser
 from backbeat.identity.responses import user_out
-from backbeat.identity.service import accounts, audit, connections, wallets
+from backbeat.identity.service import account_json, accounts, audit, connections, wallets
 from backbeat.identity.service import tokens as pats
 
 router = APIRouter(tags=["account"])
 
 
-@router.get("/v1/me")
-async def me(caller: CurrentUser, session: DbSession) -> schemas.UserOut:
+@router.get("/v1/me", response_model=schemas.UserOut)
+async def me(caller: CurrentUser, read: DbRead) -> Response:
     """The caller's own account, private fields included."""
-    return user_out(await accounts.get_account(session, caller.user_id))
+    return json_text(await account_json.read_me(read, caller.user_id))
 
 
 @router.patch("/v1/me")
@@ -33,10 +33,10 @@ async def update_me(
     return user_out(await accounts.get_account(session, caller.user_id))
 
 
-@router.get("/v1/users/{username}")
-async def public_profile(username: str, session: DbSession) -> schemas.PublicProfile:
+@router.get("/v1/users/{username}", response_model=schemas.PublicProfile)
+async def public_profile(username: str, read: DbRead) -> Response:
     """Anyone may read a public profile."""
-    return await accounts.public_profile(session, username)
+    return json_text(await account_json.read_public_profile(read, username))
 
 
 @router.post("/v1/me/wallets", status_code=status.HTTP_201_CREATED)

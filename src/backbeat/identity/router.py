@@ -7,11 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
-from backbeat.edge import DbSession, app_state
+from backbeat.edge import DbSession
 from backbeat.errors import NotFound
 from backbeat.identity import schemas
-from backbeat.identity.auth import SESSION_CACHE, AuthSession, Client, Identity, SessionUser
-from backbeat.identity.errors import InvalidRefreshToken
+from backbeat.identity.auth import AuthSession, Client, Identity, SessionUser
 from backbeat.identity.responses import tokens_out
 from backbeat.identity.service import accounts, mfa, passwords, sessions, wallets
 from backbeat.identity.service.accounts import get_user
@@ -32,11 +31,6 @@ def ip_limit(name: str) -> Any:
         response.headers.update(usage.headers())
 
     return Depends(limit)
-
-
-def forget_sessions(request: Request) -> None:
-    """Revocations take effect at once in this process (others within the cache TTL)."""
-    app_state(request).component(SESSION_CACHE).clear()
 
 
 @router.post(
@@ -82,13 +76,9 @@ async def token(
             client=client,
         )
     else:
-        try:
-            issued = await sessions.refresh(
-                session, context, refresh_token=body.refresh_token, client=client
-            )
-        except InvalidRefreshToken:
-            forget_sessions(request)  # reuse may just have revoked a family
-            raise
+        issued = await sessions.refresh(
+            session, context, refresh_token=body.refresh_token, client=client
+        )
     return await tokens_out(session, issued)
 
 
@@ -99,7 +89,6 @@ async def logout(caller: SessionUser, session: AuthSession, request: Request) ->
     await sessions.revoke_sessions(
         session, user_id=caller.user_id, reason="logout", only=caller.session_id
     )
-    forget_sessions(request)
 
 
 @router.get("/sessions")
@@ -125,7 +114,6 @@ async def revoke_session(
         session, user_id=caller.user_id, reason="revoked", only=session_id
     ):
         raise NotFound("No such live session.")
-    forget_sessions(request)
 
 
 @router.post("/sessions/revoke-all")
@@ -140,7 +128,6 @@ async def revoke_all(
     count = await sessions.revoke_sessions(
         session, user_id=caller.user_id, reason="revoked_all", keep=keep
     )
-    forget_sessions(request)
     return schemas.RevokedOut(revoked=count)
 
 
@@ -163,7 +150,6 @@ async def change_password(
         new_password=body.new_password,
         client=client,
     )
-    forget_sessions(request)
 
 
 @router.post(
@@ -194,7 +180,6 @@ async def reset_password(
     await passwords.reset_password(
         session, token=body.token, new_password=body.new_password, client=client
     )
-    forget_sessions(request)
 
 
 @router.post(

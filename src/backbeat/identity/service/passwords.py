@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.identity import tokens
+from backbeat.identity import opaque_tokens
 from backbeat.identity.errors import InvalidCredentials, InvalidEmailToken
 from backbeat.identity.mailer import Email
 from backbeat.identity.models import Credential, EmailToken, User
@@ -70,7 +70,7 @@ async def _issue_email_token(
     session: AsyncSession, ctx: IdentityContext, user: User, purpose: str
 ) -> str:
     """A single-use token stored as its SHA-256; the plain token goes only into the email."""
-    opaque = tokens.new_opaque_token(EMAIL_TOKEN_PREFIX)
+    opaque = opaque_tokens.new_opaque_token(EMAIL_TOKEN_PREFIX)
     lifetime = timedelta(minutes=ctx.settings.email_token_ttl_minutes)
     session.add(
         EmailToken(
@@ -117,7 +117,7 @@ async def _spend_email_token(session: AsyncSession, token: str, purpose: str) ->
     user_id = await session.scalar(
         update(EmailToken)
         .where(
-            EmailToken.token_hash == tokens.hash_opaque_token(token),
+            EmailToken.token_hash == opaque_tokens.hash_opaque_token(token),
             EmailToken.purpose == purpose,
             EmailToken.used_at.is_(None),
             EmailToken.expires_at > func.now(),

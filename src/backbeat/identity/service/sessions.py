@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from backbeat.identity import tokens
+from backbeat.identity import access_tokens, opaque_tokens
 from backbeat.identity.errors import (
     AccountLocked,
     InvalidCredentials,
@@ -54,7 +54,7 @@ async def access_token_for(
     session: AsyncSession, ctx: IdentityContext, user: User, row: Session
 ) -> str:
     """A signed access token for a session, with the user's current role and wallet."""
-    return tokens.issue_access_token(
+    return access_tokens.issue_access_token(
         ctx.keys.keyring,
         sub=str(user.id),
         role=app_role(user.roles),
@@ -68,7 +68,7 @@ async def access_token_for(
 
 async def _new_refresh_token(session: AsyncSession, session_id: uuid.UUID) -> str:
     """Add a fresh refresh token to a session's family and return it (stored as a hash)."""
-    opaque = tokens.new_opaque_token(tokens.REFRESH_PREFIX)
+    opaque = opaque_tokens.new_opaque_token(opaque_tokens.REFRESH_PREFIX)
     session.add(RefreshToken(session_id=session_id, token_hash=opaque.sha256_hex))
     await session.flush()
     return opaque.token
@@ -88,7 +88,7 @@ async def start_session(
     device = device or DeviceIn()
     now, settings = utcnow(), ctx.settings
     desktop = device.type == "desktop"
-    device_token = tokens.new_opaque_token(tokens.DEVICE_PREFIX) if desktop else None
+    device_token = opaque_tokens.new_opaque_token(opaque_tokens.DEVICE_PREFIX) if desktop else None
     lifetime = settings.device_token_ttl_days if desktop else settings.refresh_token_ttl_days
     row = Session(
         user_id=user.id,
@@ -219,7 +219,7 @@ async def refresh(
     session: AsyncSession, ctx: IdentityContext, *, refresh_token: str, client: ClientInfo
 ) -> IssuedTokens:
     """Rotate: the presented token is spent; presenting a spent one revokes its whole family."""
-    token_hash = tokens.hash_opaque_token(refresh_token)
+    token_hash = opaque_tokens.hash_opaque_token(refresh_token)
     spent = await session.scalar(
         update(RefreshToken)
         .where(RefreshToken.token_hash == token_hash, RefreshToken.used_at.is_(None))
@@ -285,7 +285,7 @@ async def touch(session: AsyncSession, session_id: uuid.UUID, last_active: datet
 async def session_for_device_token(session: AsyncSession, token: str) -> Session | None:
     """The live desktop session a device token belongs to."""
     query = select(Session).where(
-        Session.device_token_hash == tokens.hash_opaque_token(token),
+        Session.device_token_hash == opaque_tokens.hash_opaque_token(token),
         Session.revoked_at.is_(None),
         Session.expires_at > func.now(),
     )

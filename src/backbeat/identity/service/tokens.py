@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
 from backbeat.errors import Forbidden, NotFound
-from backbeat.identity import tokens
+from backbeat.identity import opaque_tokens
 from backbeat.identity.models import PersonalAccessToken, User
 from backbeat.identity.service.audit import ClientInfo, record_event
 from backbeat.identity.service.context import utcnow
@@ -49,7 +49,7 @@ async def create_token(
     """Mint a bbp_ token; the admin scope needs an admin."""
     if "admin" in scopes and "admin" not in user.roles:
         raise Forbidden("Only an admin can create a token with the admin scope.")
-    opaque = tokens.new_opaque_token(tokens.PERSONAL_ACCESS_PREFIX)
+    opaque = opaque_tokens.new_opaque_token(opaque_tokens.PERSONAL_ACCESS_PREFIX)
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     row = PersonalAccessToken(
         user_id=user.id,
@@ -121,7 +121,7 @@ async def owner_of(session: AsyncSession, token: str) -> TokenOwner | None:
             select(PersonalAccessToken, User.roles)
             .join(User, User.id == PersonalAccessToken.user_id)
             .where(
-                PersonalAccessToken.token_hash == tokens.hash_opaque_token(token),
+                PersonalAccessToken.token_hash == opaque_tokens.hash_opaque_token(token),
                 PersonalAccessToken.revoked_at.is_(None),
             )
         )

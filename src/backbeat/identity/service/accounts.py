@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbeat.errors import Forbidden, NotFound, Unprocessable
 from backbeat.identity.errors import EmailTaken, UsernameTaken
 from backbeat.identity.models import ROLES, Credential, TotpFactor, User, Wallet
-from backbeat.identity.passwords import check_password_policy, hash_password
+from backbeat.identity.password_hashing import hash_password
+from backbeat.identity.password_policy import check_password_policy
 from backbeat.identity.schemas import ProfilePatch, PublicProfile
 
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}

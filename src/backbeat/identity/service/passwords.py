@@ -12,7 +12,7 @@ from backbeat.identity import opaque_tokens
 from backbeat.identity.errors import InvalidCredentials, InvalidEmailToken
 from backbeat.identity.mailer import Email
 from backbeat.identity.models import Credential, EmailToken, User
-from backbeat.identity.passwords import hash_password, verify_password
+from backbeat.identity.password_hashing import hash_password, verify_password
 from backbeat.identity.service import mfa
 from backbeat.identity.service.accounts import enforce_password_policy, get_user
 from backbeat.identity.service.audit import ClientInfo, record_event

@@ -19,7 +19,7 @@ from backbeat.identity.errors import (
     InvalidRefreshToken,
 )
 from backbeat.identity.models import Credential, RefreshToken, Session, User, Wallet
-from backbeat.identity.passwords import dummy_verify, hash_password, verify_password
+from backbeat.identity.password_hashing import dummy_verify, hash_password, verify_password
 from backbeat.identity.schemas import DeviceIn
 from backbeat.identity.service import mfa
 from backbeat.identity.service.accounts import app_role

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from backbeat.identity.wallets import c32_address
-from tests.identity.helpers import bearer, signup, unique_name
+from backbeat.identity.stacks import c32_address
+from tests.identity.factories import bearer, signup, unique_name
 
 
 @dataclass(frozen=True)

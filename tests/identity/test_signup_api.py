@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.models import Credential, User
 from tests.identity.conftest import ClientFactory
-from tests.identity.helpers import (
+from tests.identity.factories import (
     PASSWORD,
     bearer,
     last_email,

@@ -19,7 +19,7 @@ from backbeat.identity import access_tokens
 from backbeat.identity.auth import IDENTITY
 from backbeat.identity.keys import IdentityKeys
 from backbeat.identity.models import SecurityEvent, Session
-from tests.identity.helpers import bearer, sign_in, signup
+from tests.identity.factories import bearer, sign_in, signup
 
 
 def _b64(data: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from backbeat.catalog.service.tracks import create_track
 from backbeat.catalog.shares import format_percentage, split_equal
 from backbeat.identity.models import User, Wallet
 from backbeat.identity.service.accounts import create_user
-from backbeat.identity.wallets import c32_address
+from backbeat.identity.stacks import c32_address
 
 ARTISTS = (
     "luna_vega", "nova", "kaito", "dj_okra", "nia_waves", "theo_keys", "sable_moon",

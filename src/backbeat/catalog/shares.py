@@ -11,7 +11,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from backbeat.identity.wallets import InvalidWallet, normalise_wallet
+from backbeat.identity.caip10 import normalise_wallet
+from backbeat.identity.wallet_proofs import InvalidWallet
 
 PPM = 1_000_000
 PPM_PER_PERCENT = 10_000

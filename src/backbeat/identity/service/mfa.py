@@ -17,6 +17,7 @@ from backbeat.identity.errors import (
     MfaRequired,
 )
 from backbeat.identity.models import BackupCode, TotpFactor, User
+from backbeat.identity.service.accounts import get_user
 from backbeat.identity.service.audit import ClientInfo, record_event
 from backbeat.identity.service.context import IdentityContext, utcnow
 
@@ -55,9 +56,10 @@ async def ensure_aal2(session: AsyncSession, *, user_id: uuid.UUID, aal: str) ->
 
 
 async def enrol(
-    session: AsyncSession, ctx: IdentityContext, user: User, client: ClientInfo
+    session: AsyncSession, ctx: IdentityContext, *, user_id: uuid.UUID, client: ClientInfo
 ) -> Enrolment:
     """Start (or restart) an unconfirmed TOTP enrolment."""
+    user = await get_user(session, user_id)
     existing = await session.get(TotpFactor, user.id, with_for_update=True)
     if existing is not None and existing.confirmed_at is not None:
         raise MfaAlreadyEnabled("TOTP is already enabled; remove it before enrolling again.")

@@ -17,6 +17,7 @@ from backbeat.identity.service import mfa
 from backbeat.identity.service.accounts import enforce_password_policy, get_user
 from backbeat.identity.service.audit import ClientInfo, record_event
 from backbeat.identity.service.context import IdentityContext, utcnow
+from backbeat.identity.service.ratelimits import Limit, account_key, enforce
 from backbeat.identity.service.sessions import revoke_sessions
 
 EMAIL_TOKEN_PREFIX = "bbe_"  # noqa: S105 - a prefix, not a secret
@@ -98,6 +99,8 @@ async def request_reset(
     session: AsyncSession, ctx: IdentityContext, *, email: str, client: ClientInfo
 ) -> None:
     """Email a reset token if the account exists; the answer is the same either way."""
+    budget = Limit(ctx.settings.rate_limit_account_per_15_minutes, 15 * 60)
+    await enforce(ctx.limiter, session, account_key("reset", email), budget)
     user = await session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None or user.email is None:
         return

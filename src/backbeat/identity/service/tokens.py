@@ -14,6 +14,7 @@ from sqlalchemy.orm import load_only
 from backbeat.errors import Forbidden, NotFound
 from backbeat.identity import opaque_tokens
 from backbeat.identity.models import PersonalAccessToken, User
+from backbeat.identity.service.accounts import get_user
 from backbeat.identity.service.audit import ClientInfo, record_event
 from backbeat.identity.service.context import utcnow
 
@@ -40,13 +41,14 @@ class TokenOwner:
 async def create_token(
     session: AsyncSession,
     *,
-    user: User,
+    user_id: uuid.UUID,
     name: str,
     scopes: Sequence[str],
     expires_in_days: int | None,
     client: ClientInfo,
 ) -> CreatedToken:
     """Mint a bbp_ token; the admin scope needs an admin."""
+    user = await get_user(session, user_id)
     if "admin" in scopes and "admin" not in user.roles:
         raise Forbidden("Only an admin can create a token with the admin scope.")
     opaque = opaque_tokens.new_opaque_token(opaque_tokens.PERSONAL_ACCESS_PREFIX)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +19,8 @@ from backbeat.identity.models import EmailOutbox
 from backbeat.identity.siwe import build_siwe_message
 
 PASSWORD = "correct horse battery staple"
+ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+"""The `client_with` fixture: `async with client_with(**settings) as client`."""
 _counter = itertools.count(1)
 
 

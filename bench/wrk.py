@@ -86,7 +86,13 @@ def run_wrk(
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua_for(headers or {}))
     try:
-        argv = [wrk_binary(), "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+        argv = [
+            wrk_binary(),
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+        ]
         argv += ["-s", script.name, url]
         before = cpu_seconds(server_pid) if server_pid else 0.0
         output = subprocess.run(

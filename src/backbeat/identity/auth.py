@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.db import ANONYMOUS, Claims, require_live_session
 from backbeat.edge import RequestClaims, Slot, app_state, request_scope
-from backbeat.identity import tokens
+from backbeat.identity import access_tokens, opaque_tokens
 from backbeat.identity.errors import InsufficientScope, InvalidToken, SessionRequired, keeps_changes
 from backbeat.identity.models import User
 from backbeat.identity.service import sessions
@@ -82,9 +82,9 @@ async def _from_access_token(request: Request, token: str) -> Caller:
     statement (`auth.require_live_session`), so it costs no round trip of its own."""
     context = app_state(request).component(IDENTITY)
     try:
-        claims = tokens.decode_access_token(context.keys.keyring, token, now=utcnow())
+        claims = access_tokens.decode_access_token(context.keys.keyring, token, now=utcnow())
         session_id, user_id = uuid.UUID(claims.session_id), uuid.UUID(claims.sub)
-    except (tokens.InvalidToken, ValueError):
+    except (access_tokens.AccessTokenRejected, ValueError):
         raise InvalidToken("The access token is invalid or expired.", headers=BEARER) from None
     return Caller(
         user_id=user_id,
@@ -100,7 +100,7 @@ async def _from_access_token(request: Request, token: str) -> Caller:
 async def _from_opaque_token(request: Request, token: str) -> Caller:
     database = app_state(request).require_database()
     async with database.owner_sessions() as session, session.begin():
-        if token.startswith(tokens.PERSONAL_ACCESS_PREFIX):
+        if token.startswith(opaque_tokens.PERSONAL_ACCESS_PREFIX):
             owner = await pats.owner_of(session, token)
             if owner is not None:
                 return Caller(
@@ -127,7 +127,7 @@ async def resolve_claims(request: Request) -> Claims:
     token = _bearer(request)
     if token is None:
         return ANONYMOUS
-    opaque = token.startswith((tokens.PERSONAL_ACCESS_PREFIX, tokens.DEVICE_PREFIX))
+    opaque = token.startswith((opaque_tokens.PERSONAL_ACCESS_PREFIX, opaque_tokens.DEVICE_PREFIX))
     if opaque:
         caller = await _from_opaque_token(request, token)
     else:

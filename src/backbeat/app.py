@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from starlette.routing import BaseRoute
 
 from backbeat import __version__, jobs
 from backbeat.catalog import router as catalog_router
@@ -41,6 +42,26 @@ UPLOAD_PREFIXES = ("/v1/storage/",)
 """Upload routes stream their bodies and enforce each bucket's own limit while they do."""
 
 
+DOMAIN_ROUTERS = (
+    catalog_router.router,
+    identity_account_router.router,
+    royalties_router.router,
+    media_router,
+    health_router,
+    identity_router.router,
+)
+"""Every domain's routes, the most read first."""
+
+
+def route_table(routers: Sequence[APIRouter]) -> list[BaseRoute]:
+    """One flat table, reads first. FastAPI scans the table in order for every request (and an
+    included router twice), so a hot read found early costs microseconds less; the table is
+    unambiguous (tests/test_app_routes.py: no two routes can match one request), so the order
+    changes speed only, never which route answers."""
+    routes = [route for router in routers for route in router.routes]
+    return sorted(routes, key=lambda route: "GET" not in getattr(route, "methods", ()))
+
+
 def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
     """Build the app; a given database (tests) is used as is and not disposed."""
     metrics = Metrics()
@@ -55,12 +76,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     state.provide(STORAGE, storage_for(settings))
     install_state(app, state)
     install_error_handlers(app)
-    app.include_router(health_router)
-    app.include_router(identity_router.router)
-    app.include_router(identity_account_router.router)
-    app.include_router(catalog_router.router)
-    app.include_router(royalties_router.router)
-    app.include_router(media_router)
+    app.router.routes.extend(route_table(DOMAIN_ROUTERS))
     app.add_middleware(NulTextMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -78,11 +78,11 @@ def _bearer(request: Request) -> str | None:
 
 
 async def _from_access_token(request: Request, token: str) -> Caller:
-    """Decode and verify the JWT; its session's liveness is checked by the request's first
-    statement (`auth.require_live_session`), so it costs no round trip of its own."""
+    """Verify the JWT (once per token and process); its session's liveness is checked by the
+    request's first statement (`auth.require_live_session`), so it costs no round trip."""
     context = app_state(request).component(IDENTITY)
     try:
-        claims = access_tokens.decode_access_token(context.keys.keyring, token, now=utcnow())
+        claims = context.keys.verified.decode(token, now=utcnow())
         session_id, user_id = uuid.UUID(claims.session_id), uuid.UUID(claims.sub)
     except (access_tokens.AccessTokenRejected, ValueError):
         raise InvalidToken("The access token is invalid or expired.", headers=BEARER) from None

@@ -7,16 +7,21 @@ import io
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.royalties.distribution import Planner
 from backbeat.royalties.restatement import restate_pending
 from backbeat.royalties.rights import Policy
-from tests.royalties.factories import make_edge, make_sheet, make_track, user_payee
-from tests.royalties.helpers import Account, account, distribute_all, personal_token
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+from tests.royalties.factories import (
+    Account,
+    account,
+    distribute_all,
+    make_edge,
+    make_sheet,
+    make_track,
+    personal_token,
+    user_payee,
+)
 
 
 def event(track_id: object, amount: str = "1000", key: str = "k1", **extra: Any) -> dict[str, Any]:

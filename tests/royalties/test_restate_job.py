@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import text
 
 from backbeat import jobs
 from backbeat.db import Database, session_scope
 from tests.royalties.factories import (
     EPOCH,
+    distribute_all,
     make_event,
     make_sheet,
     make_track,
     make_user,
     user_payee,
 )
-from tests.royalties.helpers import distribute_all
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 BALANCE = """
 select b.balance from royalties_balances b join royalties_accounts a on a.id = b.account_id

@@ -18,13 +18,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
+from backbeat.royalties.accounts import revenue_account
 from backbeat.royalties.allocation import SharePlan, compile_plan, round_shares
 from backbeat.royalties.posting import (
     AccountCache,
     ReceiptRow,
     TransferRow,
     new_id,
-    revenue_account,
     text_array,
     write_transfers,
 )

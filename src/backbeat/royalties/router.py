@@ -13,6 +13,7 @@ from backbeat.edge import AppSettings, DbSession
 from backbeat.errors import Unprocessable
 from backbeat.identity.auth import Aal2User, Caller, CurrentUser, scoped_caller
 from backbeat.royalties import service
+from backbeat.royalties.accounts import own_payee
 from backbeat.royalties.schemas import (
     BalancesOut,
     EarningsOut,
@@ -139,7 +140,7 @@ async def request_payout(
     body: PayoutIn, session: DbSession, user: Aal2User, settings: AppSettings
 ) -> PayoutOut:
     """Claim a payee's available balance (default: your own payee, all of it)."""
-    ref = body.payee or f"user:{user.user_id}"
+    ref = body.payee or own_payee(user.user_id)
     payee_id, _ = await service.resolve_payee(session, ref, user_id=user.user_id, is_admin=False)
     return await service.request_payout(
         session,

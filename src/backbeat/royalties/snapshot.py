@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -21,6 +20,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.royalties.accounts import payee_account
 from backbeat.royalties.rights import (
     MONEY_EDGE_KINDS,
     ParentEdge,
@@ -28,13 +28,6 @@ from backbeat.royalties.rights import (
     SheetEntry,
     TrackRights,
 )
-
-PAYEE_PREFIX = "payee:"
-
-
-def payee_account(payee_id: uuid.UUID | str) -> str:
-    """The ledger name of a catalog payee's account."""
-    return f"{PAYEE_PREFIX}{payee_id}"
 
 
 @dataclass(frozen=True, slots=True)

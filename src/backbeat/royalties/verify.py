@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.royalties.accounts import revenue_account
 from backbeat.royalties.allocation import SharePlan, apply_plan, compile_plan
 from backbeat.royalties.distribution import EventRow, receipt_hash, stored_policy
-from backbeat.royalties.posting import revenue_account
 from backbeat.royalties.rights import EventInput
 from backbeat.royalties.snapshot import plan_id, rights_from_document
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.catalog.shares import parse_payee
 from backbeat.errors import NotFound
+from backbeat.royalties.accounts import payee_label_sql
 from backbeat.royalties.allocation import apply_plan
 from backbeat.royalties.errors import UnknownPayee
 from backbeat.royalties.receipts import receipt_json
@@ -35,7 +36,7 @@ from backbeat.royalties.schemas import (
 )
 from backbeat.royalties.verify import load_plan
 
-PAYEE_LABEL = "case when p.user_id is not null then 'user:' || p.user_id else p.wallet end"
+PAYEE_LABEL = payee_label_sql("p")
 
 
 async def resolve_payee(
@@ -57,8 +58,7 @@ async def resolve_payee(
     row = (
         await session.execute(
             text(
-                "select p.id, case when p.user_id is not null then 'user:' || p.user_id "  # noqa: S608
-                "else p.wallet end, p.id = any(royalties_payees_of(:me)) "
+                f"select p.id, {PAYEE_LABEL}, p.id = any(royalties_payees_of(:me)) "  # noqa: S608
                 f"from catalog_payees p where {where}"
             ),
             {"v": value, "me": user_id},
@@ -69,9 +69,8 @@ async def resolve_payee(
     return row[0], row[1]
 
 
-BALANCES_SQL = """
-select p.id, case when p.user_id is not null then 'user:' || p.user_id
-  else p.wallet end as label, a.asset,
+BALANCES_SQL = f"""
+select p.id, {PAYEE_LABEL} as label, a.asset,
   coalesce(sum(b.balance) filter (where a.kind = 'payee'), 0),
   coalesce(sum(b.balance) filter (where a.kind = 'in_payout'), 0),
   coalesce(sum(b.balance) filter (where a.kind = 'paid_out'), 0)
@@ -80,7 +79,7 @@ join catalog_payees p on p.id = a.payee_id
 left join royalties_balances b on b.account_id = a.id
 where a.payee_id = any(cast(:payees as uuid[]))
 group by p.id, label, a.asset order by label, a.asset
-"""
+"""  # noqa: S608 - no input in the text
 
 
 async def balances(session: AsyncSession, payees: list[uuid.UUID]) -> list[BalanceOut]:
@@ -259,10 +258,8 @@ def statement_csv(found: StatementOut) -> str:
 
 # Track earnings ----------------------------------------------------------------------------
 
-EARNINGS_SQL = """
-select a.name, a.kind,
-  case when p.user_id is not null then 'user:' || p.user_id else p.wallet end,
-  a.asset, sum(l.amount)
+EARNINGS_SQL = f"""
+select a.name, a.kind, {PAYEE_LABEL}, a.asset, sum(l.amount)
 from royalties_transfers t
 join royalties_legs l on l.transfer_id = t.id
 join royalties_accounts a on a.id = l.account_id
@@ -271,7 +268,7 @@ where t.track_id = :track and t.kind in ('allocation', 'reversal', 'reallocation
   and (cast(:start as timestamptz) is null or t.posted_at >= :start)
   and (cast(:end as timestamptz) is null or t.posted_at < :end)
 group by a.name, a.kind, p.user_id, p.wallet, a.asset order by a.asset, a.name
-"""
+"""  # noqa: S608 - no input in the text
 
 
 async def track_earnings(

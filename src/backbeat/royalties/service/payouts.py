@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.models import uuid7
+from backbeat.royalties.accounts import payee_label_sql
 from backbeat.royalties.errors import (
     BelowMinimumPayout,
     InsufficientBalance,
@@ -20,12 +21,11 @@ from backbeat.royalties.errors import (
 )
 from backbeat.royalties.schemas import PayoutOut
 
-PAYOUT_SQL = """
-select o.id, case when p.user_id is not null then 'user:' || p.user_id else p.wallet end,
-  o.asset, o.amount, o.status, o.requested_at, o.settled_at,
-       o.external_reference, o.failure_reason
+PAYOUT_SQL = f"""
+select o.id, {payee_label_sql("p")} as payee, o.asset, o.amount, o.status, o.requested_at,
+  o.settled_at, o.external_reference, o.failure_reason
 from royalties_payouts o join catalog_payees p on p.id = o.payee_id
-"""
+"""  # noqa: S608 - no input in the text
 
 
 def _sqlstate(error: DBAPIError) -> str | None:

@@ -36,6 +36,7 @@ from backbeat.royalties.accounts import account_kind, payee_account, revenue_acc
 from backbeat.royalties.allocation import allocate
 from backbeat.royalties.distribution import policy_from_settings
 from backbeat.royalties.models import Account, Balance, Leg, Plan, Receipt, RevenueEvent, Transfer
+from backbeat.royalties.plans import plan_id, rights_document
 from backbeat.royalties.rights import (
     MONEY_EDGE_KINDS,
     EventInput,
@@ -44,7 +45,6 @@ from backbeat.royalties.rights import (
     SheetEntry,
     TrackRights,
 )
-from backbeat.royalties.snapshot import plan_id, rights_document
 from bench.support import migrated_database, ratio_line
 
 TRACKS = 10_000

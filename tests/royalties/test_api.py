@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -277,3 +279,12 @@ async def test_a_backdated_sheet_through_the_api_restates_what_was_paid(
     kinds = [row[0] for row in csv.reader(io.StringIO(statement.text))][1:]
     assert "earnings" in kinds
     assert len(set(kinds) - {"earnings"}) >= 1  # the correction is a line of its own
+
+
+def test_the_api_does_not_import_the_offline_verifier() -> None:
+    """`royalties verify` is a CLI tool: the router's import graph stays without it."""
+    probe = (
+        "import sys, backbeat.royalties.router; "
+        "sys.exit('backbeat.royalties.verify' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", probe], check=False).returncode == 0

@@ -21,6 +21,7 @@ from backbeat.errors import NotFound
 from backbeat.royalties.accounts import payee_label_sql
 from backbeat.royalties.allocation import apply_plan
 from backbeat.royalties.errors import UnknownPayee
+from backbeat.royalties.plans import load_plan
 from backbeat.royalties.receipts import receipt_json
 from backbeat.royalties.rights import EventInput
 from backbeat.royalties.schemas import (
@@ -34,7 +35,6 @@ from backbeat.royalties.schemas import (
     StatementOut,
     StatementTotal,
 )
-from backbeat.royalties.verify import load_plan
 
 PAYEE_LABEL = payee_label_sql("p")
 
@@ -138,15 +138,10 @@ async def get_receipt(session: AsyncSession, event_id: uuid.UUID) -> ReceiptOut:
     )
     revisions = []
     for revision, transfer_id, plan_id, digest, created_at in rows.all():
-        stored = await load_plan(session, plan_id)
+        stored = await load_plan(session, plan_id, event.source)
         reference = EventInput(str(event.id), str(event.track_id), event.source, int(event.amount))
-        allocation = apply_plan(stored.compile(event.source), reference)
-        inputs = {
-            "fee_ppm": stored.fee_ppm,
-            "composition_ppm": stored.composition_ppm,
-            "max_depth": stored.max_depth,
-            "rights": stored.rights,
-        }
+        allocation = apply_plan(stored.shares, reference)
+        inputs = stored.inputs()
         revisions.append(
             ReceiptRevisionOut(
                 revision=revision,

@@ -18,8 +18,7 @@ from sqlalchemy import text
 from backbeat.config import Settings
 from backbeat.db import Database, session_scope
 from backbeat.embedded import resolve_urls
-from backbeat.royalties import tasks
-from backbeat.royalties.service.revenue import Poster, post_revenue
+from backbeat.royalties import service, tasks
 from backbeat.royalties.verify import Report, verify
 
 royalties_app = typer.Typer(help="Royalties: distribution, verification, revenue import.")
@@ -121,11 +120,8 @@ def import_revenue(
                 chunk.append(raw)
             if chunk and (raw is None or len(chunk) >= IMPORT_CHUNK):
                 async with session_scope(database) as session:
-                    results = await post_revenue(
-                        session,
-                        chunk,
-                        poster=Poster(submitter, True, ()),
-                        assets=settings.royalty_assets,
+                    results = await service.import_revenue(
+                        session, chunk, submitter=submitter, assets=settings.royalty_assets
                     )
                 for result in results:
                     counts[result.status] += 1

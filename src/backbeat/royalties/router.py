@@ -13,7 +13,6 @@ from backbeat.edge import AppSettings, DbSession
 from backbeat.errors import Unprocessable
 from backbeat.identity.auth import Aal2User, Caller, CurrentUser, scoped_caller
 from backbeat.royalties import service
-from backbeat.royalties.accounts import own_payee
 from backbeat.royalties.schemas import (
     BalancesOut,
     EarningsOut,
@@ -34,13 +33,6 @@ RevenueWriter = Annotated[Caller, Depends(scoped_caller("revenue:write"))]
 PayoutSettler = Annotated[Caller, Depends(scoped_caller("payouts:write"))]
 
 
-def is_admin(caller: Caller) -> bool:
-    """An admin's session, or an admin's token carrying the admin scope."""
-    if caller.role != "admin":
-        return False
-    return caller.kind != "personal_access" or "admin" in caller.scopes
-
-
 @router.post("/revenue-events", response_model=RevenueResults)
 async def post_revenue_events(
     session: DbSession,
@@ -58,9 +50,8 @@ async def post_revenue_events(
         or not all(isinstance(e, dict) for e in raw)
     ):
         raise Unprocessable("`events` must be a list of 1 to 1000 event objects")
-    poster = service.Poster(str(caller.user_id), is_admin(caller), caller.scopes)
     results = await service.post_revenue(
-        session, raw, poster=poster, assets=settings.royalty_assets
+        session, raw, caller=caller, assets=settings.royalty_assets
     )
     payload = RevenueResults(results=results).model_dump(mode="json")
     if batch:
@@ -91,16 +82,12 @@ async def get_revenue_receipt(
 
 @router.get("/me/balances", response_model=BalancesOut)
 async def my_balances(session: DbSession, user: CurrentUser) -> BalancesOut:
-    payees = await service.my_payees(session, user.user_id)
-    return BalancesOut(balances=await service.balances(session, payees))
+    return await service.my_balances(session, user)
 
 
 @router.get("/payees/{payee}/balances", response_model=BalancesOut)
 async def payee_balances(payee: str, session: DbSession, user: CurrentUser) -> BalancesOut:
-    payee_id, _ = await service.resolve_payee(
-        session, payee, user_id=user.user_id, is_admin=is_admin(user)
-    )
-    return BalancesOut(balances=await service.balances(session, [payee_id]))
+    return await service.payee_balances(session, payee, user)
 
 
 @router.get("/payees/{payee}/statement", response_model=StatementOut)
@@ -113,10 +100,7 @@ async def payee_statement(
     format: Literal["json", "csv"] = "json",
 ) -> Response:
     """Lines by track, source and asset over [from, to) of posting time, with totals."""
-    payee_id, label = await service.resolve_payee(
-        session, payee, user_id=user.user_id, is_admin=is_admin(user)
-    )
-    found = await service.statement(session, payee_id, label, start, end)
+    found = await service.payee_statement(session, payee, user, start, end)
     if format == "csv":
         return Response(service.statement_csv(found), media_type="text/csv")
     return JSONResponse(found.model_dump(mode="json"))
@@ -130,9 +114,7 @@ async def track_earnings(
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
 ) -> EarningsOut:
-    return await service.track_earnings(
-        session, track_id, user_id=user.user_id, is_admin=is_admin(user), start=start, end=end
-    )
+    return await service.track_earnings(session, track_id, caller=user, start=start, end=end)
 
 
 @router.post("/payouts", response_model=PayoutOut, status_code=status.HTTP_201_CREATED)
@@ -140,11 +122,10 @@ async def request_payout(
     body: PayoutIn, session: DbSession, user: Aal2User, settings: AppSettings
 ) -> PayoutOut:
     """Claim a payee's available balance (default: your own payee, all of it)."""
-    ref = body.payee or own_payee(user.user_id)
-    payee_id, _ = await service.resolve_payee(session, ref, user_id=user.user_id, is_admin=False)
     return await service.request_payout(
         session,
-        payee_id=payee_id,
+        caller=user,
+        payee=body.payee,
         asset=body.asset,
         amount=None if body.amount is None else int(body.amount),
         minimums=settings.royalty_minimum_payout,
@@ -165,9 +146,8 @@ async def complete_payout(
     body: Annotated[PayoutSettleIn | None, Body()] = None,
 ) -> PayoutOut:
     """For admins and payout providers (scope `payouts:write`): the money left."""
-    return await service.settle_payout(
-        session, payout_id, paid=True, note=body.note if body else None
-    )
+    note = body.note if body else None
+    return await service.settle_payout(session, payout_id, caller=caller, paid=True, note=note)
 
 
 @router.post("/payouts/{payout_id}/fail", response_model=PayoutOut)
@@ -178,6 +158,5 @@ async def fail_payout(
     body: Annotated[PayoutSettleIn | None, Body()] = None,
 ) -> PayoutOut:
     """For admins and payout providers: the payout failed; the money returns to the payee."""
-    return await service.settle_payout(
-        session, payout_id, paid=False, note=body.note if body else None
-    )
+    note = body.note if body else None
+    return await service.settle_payout(session, payout_id, caller=caller, paid=False, note=note)

@@ -6,7 +6,6 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -21,26 +20,13 @@ from backbeat.identity.models import uuid7
 from backbeat.royalties.errors import (
     IdempotencyConflict,
     InvalidRevenue,
-    RevenueNotAllowed,
     UnknownAsset,
     UnknownTrack,
 )
 from backbeat.royalties.schemas import EventResult, RevenueEventIn
+from backbeat.royalties.service.access import Principal, check_may_post_revenue
 
 DISTRIBUTE_TASK = "royalties.distribute"
-
-
-@dataclass(frozen=True)
-class Poster:
-    """Who posts revenue: the idempotency keys are theirs alone."""
-
-    submitter: str
-    is_admin: bool
-    scopes: tuple[str, ...]
-
-    def check(self) -> None:
-        if not (self.is_admin or "revenue:write" in self.scopes):
-            raise RevenueNotAllowed("Posting revenue needs an admin or the `revenue:write` scope.")
 
 
 def body_hash(event: RevenueEventIn) -> str:
@@ -107,14 +93,14 @@ async def _resolve_tracks(
 
 
 async def _existing(
-    session: AsyncSession, poster: Poster, keys: Sequence[str]
+    session: AsyncSession, submitter: str, keys: Sequence[str]
 ) -> dict[str, tuple[uuid.UUID, str]]:
     rows = await session.execute(
         text(
             "select idempotency_key, id, body_hash from royalties_revenue_events "
             "where submitted_by = :who and idempotency_key = any(cast(:keys as text[]))"
         ),
-        {"who": poster.submitter, "keys": list(keys)},
+        {"who": submitter, "keys": list(keys)},
     )
     return {key: (event_id, digest) for key, event_id, digest in rows.all()}
 
@@ -135,15 +121,27 @@ async def post_revenue(
     session: AsyncSession,
     raw_events: Sequence[Mapping[str, Any]],
     *,
-    poster: Poster,
+    caller: Principal,
     assets: Mapping[str, int],
 ) -> list[EventResult]:
-    """Accepts what it can, says why for the rest; allocation happens in a job."""
-    poster.check()
+    """Revenue from an admin or a `revenue:write` token; the keys are the caller's own."""
+    check_may_post_revenue(caller)
+    return await import_revenue(session, raw_events, submitter=str(caller.user_id), assets=assets)
+
+
+async def import_revenue(
+    session: AsyncSession,
+    raw_events: Sequence[Mapping[str, Any]],
+    *,
+    submitter: str,
+    assets: Mapping[str, int],
+) -> list[EventResult]:
+    """Accepts what it can, says why for the rest; allocation happens in a job (the CLI imports
+    as the platform, under a submitter of its choice)."""
     parsed = [_parse(i, raw, assets) for i, raw in enumerate(raw_events)]
     valid = [(i, e) for i, e in enumerate(parsed) if isinstance(e, RevenueEventIn)]
     tracks = await _resolve_tracks(session, [e for _, e in valid])
-    existing = await _existing(session, poster, [e.idempotency_key for _, e in valid])
+    existing = await _existing(session, submitter, [e.idempotency_key for _, e in valid])
     results: list[EventResult | None] = [p if isinstance(p, EventResult) else None for p in parsed]
     fresh: dict[str, tuple[int, RevenueEventIn, uuid.UUID]] = {}
     for index, event in valid:
@@ -159,13 +157,13 @@ async def post_revenue(
                 results[index] = _rejected(index, key, UnknownTrack(f"no track {ref}"))
             else:
                 fresh[key] = (index, event, track)
-    await _insert(session, poster, fresh, results)
+    await _insert(session, submitter, fresh, results)
     return [r for r in results if r is not None]
 
 
 async def _insert(
     session: AsyncSession,
-    poster: Poster,
+    submitter: str,
     fresh: Mapping[str, tuple[int, RevenueEventIn, uuid.UUID]],
     results: list[EventResult | None],
 ) -> None:
@@ -174,7 +172,7 @@ async def _insert(
     rows = [
         {
             "id": uuid7(),
-            "who": poster.submitter,
+            "who": submitter,
             "key": key,
             "hash": body_hash(event),
             "track": track,
@@ -196,7 +194,7 @@ async def _insert(
         ),
         rows,
     )
-    stored = await _existing(session, poster, list(fresh))
+    stored = await _existing(session, submitter, list(fresh))
     for row in rows:
         index, event, _ = fresh[str(row["key"])]
         if stored[str(row["key"])][0] != row["id"]:  # a concurrent request with the same key won

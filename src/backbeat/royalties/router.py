@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from backbeat.edge import AppSettings, DbSession
-from backbeat.errors import Unprocessable
 from backbeat.identity.auth import Aal2User, Caller, CurrentUser, scoped_caller
 from backbeat.royalties import service
 from backbeat.royalties.schemas import (
@@ -21,6 +20,8 @@ from backbeat.royalties.schemas import (
     PayoutSettleIn,
     PayoutsOut,
     ReceiptOut,
+    RevenueBatchIn,
+    RevenueBody,
     RevenueEventOut,
     RevenueResults,
     StatementOut,
@@ -33,36 +34,38 @@ RevenueWriter = Annotated[Caller, Depends(scoped_caller("revenue:write"))]
 PayoutSettler = Annotated[Caller, Depends(scoped_caller("payouts:write"))]
 
 
-@router.post("/revenue-events", response_model=RevenueResults)
+SINGLE_EVENT = "A single event, refused: its result says why (a batch always answers 200)."
+
+
+@router.post(
+    "/revenue-events",
+    response_model=RevenueResults,
+    responses={
+        202: {"model": RevenueResults, "description": "A single event, accepted."},
+        404: {"model": RevenueResults, "description": SINGLE_EVENT + " Unknown track."},
+        409: {"model": RevenueResults, "description": SINGLE_EVENT + " Key reused."},
+        422: {"model": RevenueResults, "description": SINGLE_EVENT + " Invalid event."},
+    },
+)
 async def post_revenue_events(
+    body: Annotated[RevenueBody, Body()],
     session: DbSession,
     caller: RevenueWriter,
     settings: AppSettings,
-    body: Annotated[dict[str, Any], Body()],
-) -> Response:
-    """One event, or `{events: [...]}`; each event says whether it was accepted and why not."""
-    batch = "events" in body
-    raw = body["events"] if batch else [body]
-    if (
-        not isinstance(raw, list)
-        or not raw
-        or len(raw) > 1000
-        or not all(isinstance(e, dict) for e in raw)
-    ):
-        raise Unprocessable("`events` must be a list of 1 to 1000 event objects")
-    results = await service.post_revenue(
-        session, raw, caller=caller, assets=settings.royalty_assets
+    response: Response,
+) -> RevenueResults:
+    """One event, or `{events: [...]}`; each event says whether it was accepted and why not.
+
+    A replayed event (same key, same body) returns its first result with 200.
+    """
+    batch = isinstance(body, RevenueBatchIn)
+    events = body.events if isinstance(body, RevenueBatchIn) else [body]
+    outcomes = await service.post_revenue(
+        session, events, caller=caller, assets=settings.royalty_assets
     )
-    payload = RevenueResults(results=results).model_dump(mode="json")
-    if batch:
-        return JSONResponse(payload)
-    only = results[0]
-    code = {"accepted": 202, "duplicate": 200}.get(only.status, _status_of(only.code))
-    return JSONResponse(payload, status_code=code)
-
-
-def _status_of(code: str | None) -> int:
-    return {"unknown_track": 404, "idempotency_conflict": 409}.get(code or "", 422)
+    if not batch:
+        response.status_code = outcomes[0].status_code
+    return RevenueResults(results=[outcome.result for outcome in outcomes])
 
 
 @router.get("/revenue-events/{event_id}", response_model=RevenueEventOut)

@@ -17,7 +17,7 @@ from backbeat.identity.models import User, Wallet
 from backbeat.royalties.distribution import Planner, distribute_batch
 from backbeat.royalties.models import RevenueEvent
 from backbeat.royalties.rights import Policy
-from tests.identity.helpers import bearer, sign_in, signup
+from tests.identity.factories import bearer, sign_in, signup
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from backbeat.cli import app
 from backbeat.db import Database, session_scope
+from tests.cli_env import env_for
 from tests.royalties.factories import make_track, make_user
 
 runner = CliRunner()
@@ -29,8 +30,7 @@ async def test_import_reports_every_event(committed_database: Database, tmp_path
     lines = [good, {**good, "idempotency_key": "b", "amount": "-5"}, good, {**good, "amount": "7"}]
     path = tmp_path / "revenue.jsonl"
     path.write_text("\n".join(json.dumps(line) for line in lines))
-    urls = committed_database.urls
-    env = {"BACKBEAT_DATABASE_URL": urls.owner, "BACKBEAT_API_DATABASE_URL": urls.api}
+    env = env_for(committed_database.urls)
 
     result = await asyncio.to_thread(
         runner.invoke, app, ["royalties", "import", str(path)], env=env

@@ -19,6 +19,7 @@ from backbeat.embedded import DatabaseUrls
 from backbeat.health import Readiness
 from backbeat.identity.schemas import PublicProfile, UserOut
 from backbeat.reads import PoolReader, Read
+from backbeat.royalties.schemas import BalancesOut
 from tests.catalog.factories import User, new_track, new_user
 from tests.conftest import settings_for_tests
 
@@ -76,6 +77,8 @@ class TestHotReadsMatchTheirResponseModels:
         profile = (await client.get(f"/v1/users/{user.username}")).text
         assert assert_matches(PublicProfile, profile)["username"] == user.username
         assert assert_matches(Readiness, (await client.get("/readyz")).text)["database"] is True
+        balances = (await client.get("/v1/me/balances", headers=user.headers)).text
+        assert assert_matches(BalancesOut, balances) == {"balances": []}  # values: royalties tests
 
 
 def _parent(track: dict[str, Any]) -> dict[str, Any]:

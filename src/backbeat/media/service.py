@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
-from backbeat.db import Claims, Database, apply_claims, session_scope
+from backbeat.db import Claims, Database, begin_as_caller, session_scope
 from backbeat.errors import Unauthorized
 from backbeat.media import links
 from backbeat.media.errors import (
@@ -57,7 +57,7 @@ def storage_for(settings: Settings) -> Storage:
 async def user_scope(database: Database, claims: Claims) -> AsyncIterator[AsyncSession]:
     """A short transaction as the caller, row-level security in force."""
     async with database.api_sessions() as session, session.begin():
-        await apply_claims(session, claims)
+        await begin_as_caller(session, claims)
         yield session
 
 

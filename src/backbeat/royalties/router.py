@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from backbeat.edge import AppSettings, DbSession
+from backbeat.edge import AppSettings, DbRead, DbSession, json_text
 from backbeat.identity.auth import Aal2User, Caller, CurrentUser, scoped_caller
 from backbeat.royalties import service
 from backbeat.royalties.schemas import (
@@ -84,8 +84,9 @@ async def get_revenue_receipt(
 
 
 @router.get("/me/balances", response_model=BalancesOut)
-async def my_balances(session: DbSession, user: CurrentUser) -> BalancesOut:
-    return await service.my_balances(session, user)
+async def my_balances(read: DbRead, user: CurrentUser) -> Response:
+    """Your own payee's balances and those of the wallets you proved, per asset."""
+    return json_text(await service.my_balances(read, user))
 
 
 @router.get("/payees/{payee}/balances", response_model=BalancesOut)

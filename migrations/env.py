@@ -11,8 +11,9 @@ from backbeat import models
 from backbeat.config import Settings
 from backbeat.embedded import resolve_urls, sqlalchemy_url
 
-IGNORED_TABLE_PREFIXES = ("procrastinate_",)
-"""Tables that belong to libraries and are created by their own SQL inside our migrations."""
+IGNORED_TABLE_PREFIXES = ("procrastinate_", "listening_listens_p")
+"""Tables created by SQL inside our migrations: libraries' own, and the monthly partitions of
+listening_listens (made by listening_ensure_partitions, so no model names them)."""
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

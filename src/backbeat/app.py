@@ -23,6 +23,8 @@ from backbeat.identity import account_router as identity_account_router
 from backbeat.identity import router as identity_router
 from backbeat.identity.auth import IDENTITY, resolve_claims
 from backbeat.identity.service.context import IdentityContext
+from backbeat.listening import lb_router as listenbrainz_router
+from backbeat.listening import router as listening_router
 from backbeat.media.router import STORAGE
 from backbeat.media.router import router as media_router
 from backbeat.media.service import storage_for
@@ -40,12 +42,16 @@ Errors are `application/problem+json` documents with a stable `code`."""
 
 UPLOAD_PREFIXES = ("/v1/storage/",)
 """Upload routes stream their bodies and enforce each bucket's own limit while they do."""
+LISTENBRAINZ_PREFIXES = ("/1/",)
+"""The ListenBrainz-compatible API refuses NUL in a body itself, with ListenBrainz's message."""
 
 
 DOMAIN_ROUTERS = (
     catalog_router.router,
     identity_account_router.router,
     royalties_router.router,
+    listening_router.router,
+    listenbrainz_router.router,
     media_router,
     health_router,
     identity_router.router,
@@ -77,7 +83,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     install_state(app, state)
     install_error_handlers(app)
     app.router.routes.extend(route_table(DOMAIN_ROUTERS))
-    app.add_middleware(NulTextMiddleware)
+    app.add_middleware(NulTextMiddleware, body_exempt_prefixes=LISTENBRAINZ_PREFIXES)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

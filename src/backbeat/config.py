@@ -108,6 +108,16 @@ class Settings(BaseSettings):
         description="Smallest payout per asset, in minor units (absent: 1).",
     )
     royalty_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    listenbrainz_rate_limit_per_token: int = Field(
+        default=50, ge=1, description="/1/ requests per window for a caller with a valid token."
+    )
+    listenbrainz_rate_limit_per_ip: int = Field(
+        default=30, ge=1, description="/1/ requests per window for a caller without one."
+    )
+    listenbrainz_rate_limit_window_seconds: int = Field(default=10, ge=1, le=3600)
+    listening_partition_months_ahead: int = Field(
+        default=3, ge=1, le=24, description="Monthly listen partitions the daily job makes ahead."
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

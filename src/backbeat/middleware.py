@@ -155,8 +155,9 @@ def nul_in_body(body: bytes, form: bool) -> bool:
 class NulTextMiddleware:
     """Refuse NUL in the path, the query and every text field of a body: 422, once, for all."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, body_exempt_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.body_exempt_prefixes = body_exempt_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -165,7 +166,8 @@ class NulTextMiddleware:
         if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
             await _refuse_nul(scope, receive, send)
             return
-        if not has_text_body(scope):
+        exempt = scope["path"].startswith(self.body_exempt_prefixes)
+        if exempt or not has_text_body(scope):
             await self.app(scope, receive, send)
             return
         await self._checking_body(scope, receive, send)

@@ -1,0 +1,1 @@
+"""Listening: listens (native and ListenBrainz-compatible), imports, plays per day, trending."""

@@ -1,0 +1,97 @@
+"""Listening tables: listens (partitioned by month), playing now, imports, plays per day.
+
+Row-level security, the partition function and the monthly partitions are in the migration
+(2026-12-03_listening.py); these models are what Alembic compares.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backbeat.db import Base
+from backbeat.identity.models import uuid7
+
+PLATFORMS = ("backbeat", "listenbrainz", "spotify", "apple", "youtube")
+IMPORT_FORMATS = ("listenbrainz", "spotify")
+IMPORT_STATUSES = ("queued", "running", "done", "failed")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} in ({', '.join(repr(v) for v in values)})"
+
+
+def _now() -> Any:
+    return mapped_column(server_default=func.now(), nullable=False)
+
+
+def _user_fk(**kwargs: Any) -> Any:
+    return mapped_column(ForeignKey("identity_users.id", ondelete="CASCADE"), **kwargs)
+
+
+class Listen(Base):
+    """One play of a track by a user; partitioned by month of `listened_at`."""
+
+    __tablename__ = "listening_listens"
+    __table_args__ = (
+        PrimaryKeyConstraint("id", "listened_at"),
+        UniqueConstraint(
+            "user_id", "listened_at", "recording_msid", name="uq_listening_listens_same"
+        ),
+        CheckConstraint(_one_of("platform", PLATFORMS), name="platform"),
+        CheckConstraint("ms_played is null or ms_played >= 0", name="ms_played"),
+        CheckConstraint("duration_ms is null or duration_ms > 0", name="duration_ms"),
+        Index("ix_listening_listens_user_newest", "user_id", text("listened_at desc"), "id"),
+        Index(
+            "ix_listening_listens_track",
+            "track_id",
+            "listened_at",
+            postgresql_where=text("track_id is not null"),
+        ),
+        {"postgresql_partition_by": "RANGE (listened_at)"},
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid7)
+    user_id: Mapped[uuid.UUID] = _user_fk()
+    listened_at: Mapped[datetime]
+    artist_name: Mapped[str] = mapped_column(Text)
+    track_name: Mapped[str] = mapped_column(Text)
+    release_name: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    ms_played: Mapped[int | None] = mapped_column(Integer)
+    skipped: Mapped[bool] = mapped_column(server_default="false")
+    recording_msid: Mapped[uuid.UUID]  # the text's identity: uuid5 of normalised artist + title
+    recording_mbid: Mapped[uuid.UUID | None]
+    isrc: Mapped[str | None] = mapped_column(Text)
+    spotify_id: Mapped[str | None] = mapped_column(Text)
+    track_id: Mapped[uuid.UUID | None]  # the matched catalog track (no FK: partitions stay cheap)
+    client: Mapped[str | None] = mapped_column(Text)
+    platform: Mapped[str] = mapped_column(Text, server_default="backbeat")
+    additional_info: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    inserted_at: Mapped[datetime] = _now()
+
+
+class PlayingNow(Base):
+    """What a user plays right now, kept for the track's duration (not a listen)."""
+
+    __tablename__ = "listening_playing_now"
+
+    user_id: Mapped[uuid.UUID] = _user_fk(primary_key=True)
+    track_metadata: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    started_at: Mapped[datetime] = _now()
+    expires_at: Mapped[datetime]

@@ -1,0 +1,34 @@
+"""Listening jobs: monthly listen partitions made ahead."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import procrastinate
+from sqlalchemy import text
+
+from backbeat import jobs
+from backbeat.db import Database, session_scope
+
+
+async def make_partitions_ahead(
+    database: Database, months: int, now: datetime | None = None
+) -> int:
+    """Partitions from this month to `months` ahead; returns how many were new."""
+    start = now or datetime.now(UTC)
+    async with session_scope(database) as session:
+        made = await session.scalar(
+            text("select listening_ensure_partitions(:start, :end)"),
+            {"start": start, "end": start + timedelta(days=31 * months)},
+        )
+    return int(made or 0)
+
+
+@jobs.tasks.periodic(cron="17 3 * * *", periodic_id="listening-partitions")
+@jobs.tasks.task(name="listening.partitions", pass_context=True, retry=jobs.DEFAULT_RETRY)
+async def partitions_job(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Daily: the months ahead have their partitions before any listen needs them."""
+    settings = jobs.settings_of(context)
+    return await make_partitions_ahead(
+        jobs.database_of(context), settings.listening_partition_months_ahead
+    )

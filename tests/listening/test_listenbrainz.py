@@ -91,8 +91,8 @@ class TestValidateListen:
             ),
             (
                 {"listened_at": 1033430399, "track_metadata": {}},
-                "Value for key listened_at is too low. listened_at timestamp should be greater than "
-                "1033410600 (2002-10-01 00:00:00 UTC).",
+                "Value for key listened_at is too low. listened_at timestamp should be greater "
+                "than 1033410600 (2002-10-01 00:00:00 UTC).",
             ),
             (
                 {"listened_at": int(NOW), "track_metadata": {}, "x": 1},

@@ -7,7 +7,7 @@ Row-level security, the partition function and the monthly partitions are in the
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (

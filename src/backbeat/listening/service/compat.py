@@ -101,9 +101,10 @@ async def listen_count_json(read: ReadSession, user_name: str) -> UserRead:
 
 TOKEN_USER_READ = Read(
     "select json_build_object('code', 200, 'message', 'Token valid.', 'valid', true, "
-    "'user_name', p.username)::text from identity_public_profiles p where p.id = (select auth.uid())"
+    "'user_name', p.username)::text from identity_public_profiles p "
+    "where p.id = (select auth.uid())"
 )
-TOKEN_INVALID = '{"code": 200, "message": "Token invalid.", "valid": false}'
+TOKEN_INVALID = '{"code": 200, "message": "Token invalid.", "valid": false}'  # noqa: S105
 
 
 async def token_username(read: ReadSession) -> str:

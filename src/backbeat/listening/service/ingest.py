@@ -45,7 +45,7 @@ select id, :user_id, listened_at, artist_name, track_name, release_name, duratio
 from matched
 on conflict (user_id, listened_at, recording_msid) do nothing
 returning id
-"""
+"""  # noqa: S608
 """A listen names a public catalog track by id, by ISRC, or by exact normalised artist+title."""
 
 

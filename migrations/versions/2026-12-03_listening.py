@@ -1,4 +1,5 @@
-"""Listening: listens partitioned by month, playing now, RLS, the partition function.
+"""Listening and library: listens partitioned by month, playing now, likes, dislikes, follows
+with trigger-kept counts, playlists with fractional positions; RLS on every table.
 
 `listening_ensure_partitions(from, to)` makes the monthly partitions
 (`listening_listens_pYYYYMM`) a range of listens needs; ingest calls it before each batch and a
@@ -68,6 +69,265 @@ grant select, insert, update, delete on listening_playing_now to backbeat_user;
 create policy listening_playing_now_own on listening_playing_now for all to backbeat_user
   using (user_id = {OWN}) with check (user_id = {OWN});
 """
+
+LIBRARY_FUNCTIONS = """
+create function library_count_follows() returns trigger
+language plpgsql security definer set search_path = public, pg_temp as $$
+begin
+  if tg_op = 'INSERT' then
+    insert into library_follow_counts as c (kind, target_id, followers)
+      values (new.kind, new.target_id, 1)
+      on conflict (kind, target_id) do update set followers = c.followers + 1;
+    return new;
+  end if;
+  update library_follow_counts set followers = followers - 1
+    where kind = old.kind and target_id = old.target_id;
+  return old;
+end $$;
+create trigger library_follows_count after insert or delete on library_follows
+  for each row execute function library_count_follows();
+
+create function library_playlist_role(_playlist uuid) returns text
+language sql stable security definer set search_path = public, pg_temp as $$
+  select case when p.owner_id = (select auth.uid()) then 'owner'
+    when exists (select 1 from library_playlist_members m
+                 where m.playlist_id = p.id and m.user_id = (select auth.uid())) then 'member'
+    end
+  from library_playlists p where p.id = _playlist
+$$;
+create function library_can_edit_playlist(_playlist uuid) returns boolean
+language sql stable security definer set search_path = public, pg_temp as $$
+  select coalesce(library_playlist_role(_playlist) = 'owner'
+    or (library_playlist_role(_playlist) = 'member'
+        and (select p.collaborative from library_playlists p where p.id = _playlist)), false)
+$$;
+revoke all on function library_count_follows() from public;
+revoke all on function library_playlist_role(uuid) from public;
+revoke all on function library_can_edit_playlist(uuid) from public;
+grant execute on function library_playlist_role(uuid)
+  to backbeat_anon, backbeat_user, backbeat_service;
+grant execute on function library_can_edit_playlist(uuid)
+  to backbeat_anon, backbeat_user, backbeat_service;
+"""
+"""Playlist rights in definer functions, so the playlist and member policies need not read
+each other through RLS (which would recurse)."""
+
+LIBRARY_SECURITY = f"""
+alter table library_likes enable row level security;
+grant select, insert, delete on library_likes to backbeat_user;
+create policy library_likes_own on library_likes for all to backbeat_user
+  using (user_id = {OWN}) with check (user_id = {OWN});
+
+alter table library_dislikes enable row level security;
+grant select, insert, delete on library_dislikes to backbeat_user;
+create policy library_dislikes_own on library_dislikes for all to backbeat_user
+  using (user_id = {OWN}) with check (user_id = {OWN});
+
+alter table library_follows enable row level security;
+grant select on library_follows to backbeat_anon, backbeat_user;
+grant insert, delete on library_follows to backbeat_user;
+create policy library_follows_read on library_follows for select to backbeat_anon, backbeat_user
+  using (true);
+create policy library_follows_insert_own on library_follows for insert to backbeat_user
+  with check (follower_id = {OWN});
+create policy library_follows_delete_own on library_follows for delete to backbeat_user
+  using (follower_id = {OWN});
+
+alter table library_follow_counts enable row level security;
+grant select on library_follow_counts to backbeat_anon, backbeat_user;
+create policy library_follow_counts_read on library_follow_counts for select
+  to backbeat_anon, backbeat_user using (true);
+
+alter table library_playlists enable row level security;
+grant select on library_playlists to backbeat_anon, backbeat_user;
+grant insert, update, delete on library_playlists to backbeat_user;
+create policy library_playlists_read on library_playlists for select
+  to backbeat_anon, backbeat_user
+  using (is_public or owner_id = {OWN} or library_playlist_role(id) = 'member');
+create policy library_playlists_insert_own on library_playlists for insert to backbeat_user
+  with check (owner_id = {OWN});
+create policy library_playlists_update_own on library_playlists for update to backbeat_user
+  using (owner_id = {OWN}) with check (owner_id = {OWN});
+create policy library_playlists_delete_own on library_playlists for delete to backbeat_user
+  using (owner_id = {OWN});
+
+alter table library_playlist_items enable row level security;
+grant select on library_playlist_items to backbeat_anon, backbeat_user;
+grant insert, update (position), delete on library_playlist_items to backbeat_user;
+create policy library_playlist_items_read on library_playlist_items for select
+  to backbeat_anon, backbeat_user
+  using (exists (select 1 from library_playlists p where p.id = playlist_id));
+create policy library_playlist_items_insert on library_playlist_items for insert
+  to backbeat_user with check (library_can_edit_playlist(playlist_id) and added_by = {OWN});
+create policy library_playlist_items_update on library_playlist_items for update
+  to backbeat_user using (library_can_edit_playlist(playlist_id))
+  with check (library_can_edit_playlist(playlist_id));
+create policy library_playlist_items_delete on library_playlist_items for delete
+  to backbeat_user using (library_can_edit_playlist(playlist_id));
+
+alter table library_playlist_members enable row level security;
+grant select on library_playlist_members to backbeat_user;
+grant insert, delete on library_playlist_members to backbeat_user;
+create policy library_playlist_members_read on library_playlist_members for select
+  to backbeat_user using (library_playlist_role(playlist_id) is not null);
+create policy library_playlist_members_owner on library_playlist_members for insert
+  to backbeat_user with check (library_playlist_role(playlist_id) = 'owner');
+create policy library_playlist_members_remove on library_playlist_members for delete
+  to backbeat_user using (library_playlist_role(playlist_id) = 'owner' or user_id = {OWN});
+"""
+
+
+def _user_fk(table: str, column: str, ondelete: str = "CASCADE") -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        [column],
+        ["identity_users.id"],
+        name=op.f(f"fk_{table}_{column}_identity_users"),
+        ondelete=ondelete,
+    )
+
+
+def _track_fk(table: str, ondelete: str | None = "CASCADE") -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["track_id"],
+        ["catalog_tracks.id"],
+        name=op.f(f"fk_{table}_track_id_catalog_tracks"),
+        ondelete=ondelete,
+    )
+
+
+def _now(name: str) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(
+        name, sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+    )
+
+
+def create_library() -> None:
+    op.create_table(
+        "library_likes",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("track_id", sa.Uuid(), nullable=False),
+        _now("liked_at"),
+        _user_fk("library_likes", "user_id"),
+        _track_fk("library_likes"),
+        sa.PrimaryKeyConstraint("user_id", "track_id", name=op.f("pk_library_likes")),
+    )
+    op.create_index(
+        "ix_library_likes_user_newest",
+        "library_likes",
+        ["user_id", sa.text("liked_at desc"), "track_id"],
+    )
+    op.create_index("ix_library_likes_track_id", "library_likes", ["track_id"])
+    op.create_table(
+        "library_dislikes",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("track_id", sa.Uuid(), nullable=False),
+        _now("disliked_at"),
+        _user_fk("library_dislikes", "user_id"),
+        _track_fk("library_dislikes"),
+        sa.PrimaryKeyConstraint("user_id", "track_id", name=op.f("pk_library_dislikes")),
+    )
+    op.create_index("ix_library_dislikes_track_id", "library_dislikes", ["track_id"])
+    op.create_table(
+        "library_follows",
+        sa.Column("follower_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.Text(), nullable=False),
+        sa.Column("target_id", sa.Uuid(), nullable=False),
+        _now("followed_at"),
+        sa.CheckConstraint("kind in ('user', 'creator')", name=op.f("ck_library_follows_kind")),
+        sa.CheckConstraint("follower_id <> target_id", name=op.f("ck_library_follows_not_self")),
+        _user_fk("library_follows", "follower_id"),
+        _user_fk("library_follows", "target_id"),
+        sa.PrimaryKeyConstraint(
+            "follower_id", "kind", "target_id", name=op.f("pk_library_follows")
+        ),
+    )
+    op.create_index(
+        "ix_library_follows_target",
+        "library_follows",
+        ["kind", "target_id", sa.text("followed_at desc")],
+    )
+    op.create_index(
+        "ix_library_follows_follower_newest",
+        "library_follows",
+        ["follower_id", sa.text("followed_at desc")],
+    )
+    op.create_table(
+        "library_follow_counts",
+        sa.Column("kind", sa.Text(), nullable=False),
+        sa.Column("target_id", sa.Uuid(), nullable=False),
+        sa.Column("followers", sa.Integer(), server_default="0", nullable=False),
+        sa.CheckConstraint("followers >= 0", name=op.f("ck_library_follow_counts_followers")),
+        _user_fk("library_follow_counts", "target_id"),
+        sa.PrimaryKeyConstraint("kind", "target_id", name=op.f("pk_library_follow_counts")),
+    )
+    create_playlists()
+    op.execute(LIBRARY_FUNCTIONS)
+    op.execute(LIBRARY_SECURITY)
+
+
+def create_playlists() -> None:
+    op.create_table(
+        "library_playlists",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("description", sa.Text(), server_default="", nullable=False),
+        sa.Column("is_public", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("collaborative", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("cover_object_id", sa.Uuid(), nullable=True),
+        _now("created_at"),
+        _now("updated_at"),
+        _user_fk("library_playlists", "owner_id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_library_playlists")),
+    )
+    op.create_index(
+        "ix_library_playlists_owner_newest",
+        "library_playlists",
+        ["owner_id", sa.text("created_at desc"), "id"],
+    )
+    op.create_table(
+        "library_playlist_items",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("playlist_id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Text(collation="C"), nullable=False),
+        sa.Column("track_id", sa.Uuid(), nullable=False),
+        sa.Column("added_by", sa.Uuid(), nullable=True),
+        _now("added_at"),
+        sa.CheckConstraint(
+            "position ~ '^[0-9A-Za-z]+$'", name=op.f("ck_library_playlist_items_position")
+        ),
+        sa.ForeignKeyConstraint(
+            ["playlist_id"],
+            ["library_playlists.id"],
+            name=op.f("fk_library_playlist_items_playlist_id_library_playlists"),
+            ondelete="CASCADE",
+        ),
+        _track_fk("library_playlist_items", None),
+        _user_fk("library_playlist_items", "added_by", "SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_library_playlist_items")),
+        sa.UniqueConstraint(
+            "playlist_id",
+            "position",
+            name="uq_library_playlist_items_position",
+            deferrable=True,
+            initially="IMMEDIATE",
+        ),
+    )
+    op.create_table(
+        "library_playlist_members",
+        sa.Column("playlist_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        _now("added_at"),
+        sa.ForeignKeyConstraint(
+            ["playlist_id"],
+            ["library_playlists.id"],
+            name=op.f("fk_library_playlist_members_playlist_id_library_playlists"),
+            ondelete="CASCADE",
+        ),
+        _user_fk("library_playlist_members", "user_id"),
+        sa.PrimaryKeyConstraint("playlist_id", "user_id", name=op.f("pk_library_playlist_members")),
+    )
+    op.create_index("ix_library_playlist_members_user_id", "library_playlist_members", ["user_id"])
 
 
 def upgrade() -> None:
@@ -158,9 +418,26 @@ def upgrade() -> None:
         "select listening_ensure_partitions(now() - interval '1 month', now() + interval '3 months')"
     )
     op.execute(ROW_SECURITY)
+    create_library()
 
 
 def downgrade() -> None:
+    for table in (
+        "library_playlist_members",
+        "library_playlist_items",
+        "library_playlists",
+        "library_follow_counts",
+        "library_follows",
+        "library_dislikes",
+        "library_likes",
+    ):
+        op.drop_table(table)
+    for function in (
+        "library_count_follows()",
+        "library_can_edit_playlist(uuid)",
+        "library_playlist_role(uuid)",
+    ):
+        op.execute(f"drop function if exists {function}")
     op.drop_table("listening_playing_now")
     op.drop_table("listening_listens")
     op.execute("drop function if exists listening_ensure_partitions(timestamptz, timestamptz)")

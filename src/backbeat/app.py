@@ -23,6 +23,8 @@ from backbeat.identity import account_router as identity_account_router
 from backbeat.identity import router as identity_router
 from backbeat.identity.auth import IDENTITY, resolve_claims
 from backbeat.identity.service.context import IdentityContext
+from backbeat.library import playlist_router
+from backbeat.library import router as library_router
 from backbeat.listening import lb_router as listenbrainz_router
 from backbeat.listening import router as listening_router
 from backbeat.media.router import STORAGE
@@ -52,6 +54,8 @@ DOMAIN_ROUTERS = (
     royalties_router.router,
     listening_router.router,
     listenbrainz_router.router,
+    library_router.router,
+    playlist_router.router,
     media_router,
     health_router,
     identity_router.router,

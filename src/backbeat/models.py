@@ -3,6 +3,7 @@
 from backbeat.catalog import models as catalog
 from backbeat.db import Base
 from backbeat.identity import models as identity
+from backbeat.library import models as library
 from backbeat.listening import models as listening
 from backbeat.media import models as media
 from backbeat.realtime_store import RealtimePayload
@@ -10,4 +11,13 @@ from backbeat.royalties import models as royalties
 
 metadata = Base.metadata
 
-__all__ = ["RealtimePayload", "catalog", "identity", "listening", "media", "metadata", "royalties"]
+__all__ = [
+    "RealtimePayload",
+    "catalog",
+    "identity",
+    "library",
+    "listening",
+    "media",
+    "metadata",
+    "royalties",
+]

@@ -1,0 +1,1 @@
+"""Library: likes and dislikes, follows with kept counts, the feed, and playlists."""

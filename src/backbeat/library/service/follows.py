@@ -31,8 +31,8 @@ async def follow(
         raise NotACreator("Only artists and users with public tracks can be followed as creators.")
     await session.execute(
         text(
-            "insert into library_follows (follower_id, kind, target_id) "
-            "values (:actor, :kind, :target) on conflict do nothing"
+            "insert into library_follows (follower_id, kind, target_id, followed_at) "
+            "values (:actor, :kind, :target, clock_timestamp()) on conflict do nothing"
         ),
         {"actor": actor, "kind": kind, "target": target_id},
     )

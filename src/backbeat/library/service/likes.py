@@ -26,7 +26,8 @@ async def like_track(session: AsyncSession, track_id: uuid.UUID, *, actor: uuid.
     await _require_visible(session, track_id)
     await session.execute(
         text(
-            "insert into library_likes (user_id, track_id) values (:actor, :id) "
+            "insert into library_likes (user_id, track_id, liked_at) "
+            "values (:actor, :id, clock_timestamp()) "
             "on conflict do nothing"
         ),
         {"actor": actor, "id": track_id},
@@ -49,7 +50,8 @@ async def dislike_track(session: AsyncSession, track_id: uuid.UUID, *, actor: uu
     await _require_visible(session, track_id)
     await session.execute(
         text(
-            "insert into library_dislikes (user_id, track_id) values (:actor, :id) "
+            "insert into library_dislikes (user_id, track_id, disliked_at) "
+            "values (:actor, :id, clock_timestamp()) "
             "on conflict do nothing"
         ),
         {"actor": actor, "id": track_id},

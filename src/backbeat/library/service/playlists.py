@@ -55,9 +55,10 @@ async def create_playlist(
     found = await session.execute(
         text(
             "insert into library_playlists (id, owner_id, name, description, is_public, "
-            "collaborative, cover_object_id) values (:id, :actor, :name, "
+            "collaborative, cover_object_id, created_at, updated_at) values (:id, :actor, :name, "
             "coalesce(:description, ''), coalesce(:is_public, false), "
-            "coalesce(:collaborative, false), :cover_object_id) returning id"
+            "coalesce(:collaborative, false), :cover_object_id, clock_timestamp(), clock_timestamp()) "
+            "returning id"
         ),
         {**values, "id": uuid7(), "actor": actor},
     )
@@ -135,38 +136,21 @@ async def _slot(
     playlist_id: uuid.UUID,
     before: uuid.UUID | None,
     after: uuid.UUID | None,
-    moving: uuid.UUID | None = None,
 ) -> tuple[str | None, str | None]:
-    """The positions a new key goes between: after `after`, before `before`, or at the end."""
+    """The positions a new key goes between: right after `after` (still before `before` when
+    both are named, even if another client inserted between them meanwhile), right before
+    `before`, or at the end."""
     low = await _position_of(session, playlist_id, after) if after else None
     high = await _position_of(session, playlist_id, before) if before else None
-    if after and not before:
+    if low is not None and high is not None and low >= high:
+        raise BadNeighbours("`after` must come before `before`.")
+    if after:
         high = await _next(session, playlist_id, low, up=True)
-    elif before and not after:
+    elif before:
         low = await _next(session, playlist_id, high, up=False)
-    elif not after and not before:
+    else:
         low = await _next(session, playlist_id, None, up=False)
-    if (
-        low is not None
-        and high is not None
-        and (low >= high or await _between(session, playlist_id, low, high, moving))
-    ):
-        raise BadNeighbours("`after` and `before` must be neighbours, in that order.")
     return low, high
-
-
-async def _between(
-    session: AsyncSession, playlist_id: uuid.UUID, low: str, high: str, moving: uuid.UUID | None
-) -> bool:
-    found = await session.scalar(
-        text(
-            "select exists (select 1 from library_playlist_items where playlist_id = :id "
-            "and position > :low and position < :high "
-            "and id is distinct from cast(:moving as uuid))"
-        ),
-        {"id": playlist_id, "low": low, "high": high, "moving": moving},
-    )
-    return bool(found)
 
 
 async def rebalance(session: AsyncSession, playlist_id: uuid.UUID) -> int:
@@ -193,13 +177,12 @@ async def _new_key(
     playlist_id: uuid.UUID,
     before: uuid.UUID | None,
     after: uuid.UUID | None,
-    moving: uuid.UUID | None = None,
 ) -> str:
-    low, high = await _slot(session, playlist_id, before, after, moving)
+    low, high = await _slot(session, playlist_id, before, after)
     key = key_between(low, high)
     if len(key) > MAX_KEY_LENGTH:
         await rebalance(session, playlist_id)
-        low, high = await _slot(session, playlist_id, before, after, moving)
+        low, high = await _slot(session, playlist_id, before, after)
         key = key_between(low, high)
     return key
 
@@ -225,8 +208,9 @@ async def add_item(
     item_id = uuid7()
     await session.execute(
         text(
-            "insert into library_playlist_items (id, playlist_id, position, track_id, added_by) "
-            "values (:item, :id, :position, :track, :actor)"
+            "insert into library_playlist_items "
+            "(id, playlist_id, position, track_id, added_by, added_at) "
+            "values (:item, :id, :position, :track, :actor, clock_timestamp())"
         ),
         {"item": item_id, "id": playlist_id, "position": key, "track": track_id, "actor": actor},
     )
@@ -246,7 +230,7 @@ async def move_item(
     await _position_of(session, playlist_id, item_id)
     if item_id in (before, after):
         raise BadNeighbours("An item cannot move next to itself.")
-    key = await _new_key(session, playlist_id, before, after, moving=item_id)
+    key = await _new_key(session, playlist_id, before, after)
     await session.execute(
         text("update library_playlist_items set position = :key where id = :item"),
         {"key": key, "item": item_id},

@@ -57,8 +57,8 @@ async def create_playlist(
             "insert into library_playlists (id, owner_id, name, description, is_public, "
             "collaborative, cover_object_id, created_at, updated_at) values (:id, :actor, :name, "
             "coalesce(:description, ''), coalesce(:is_public, false), "
-            "coalesce(:collaborative, false), :cover_object_id, clock_timestamp(), clock_timestamp()) "
-            "returning id"
+            "coalesce(:collaborative, false), :cover_object_id, clock_timestamp(), "
+            "clock_timestamp()) returning id"
         ),
         {**values, "id": uuid7(), "actor": actor},
     )

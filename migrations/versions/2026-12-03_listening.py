@@ -64,6 +64,23 @@ grant select, insert, delete on listening_listens to backbeat_user;
 create policy listening_listens_own on listening_listens for all to backbeat_user
   using (user_id = {OWN}) with check (user_id = {OWN});
 
+alter table listening_imports enable row level security;
+grant select, insert on listening_imports to backbeat_user;
+create policy listening_imports_own on listening_imports for all to backbeat_user
+  using (user_id = {OWN}) with check (user_id = {OWN});
+
+alter table listening_import_files enable row level security;
+grant insert on listening_import_files to backbeat_user;
+create policy listening_import_files_own on listening_import_files for insert to backbeat_user
+  with check (exists (select 1 from listening_imports i
+                      where i.id = import_id and i.user_id = {OWN}));
+
+alter table listening_import_refusals enable row level security;
+grant select on listening_import_refusals to backbeat_user;
+create policy listening_import_refusals_own on listening_import_refusals for select
+  to backbeat_user using (exists (select 1 from listening_imports i
+                                  where i.id = import_id and i.user_id = {OWN}));
+
 alter table listening_playing_now enable row level security;
 grant select, insert, update, delete on listening_playing_now to backbeat_user;
 create policy listening_playing_now_own on listening_playing_now for all to backbeat_user
@@ -330,6 +347,68 @@ def create_playlists() -> None:
     op.create_index("ix_library_playlist_members_user_id", "library_playlist_members", ["user_id"])
 
 
+def create_imports() -> None:
+    op.create_table(
+        "listening_imports",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("format", sa.Text(), nullable=False),
+        sa.Column("filename", sa.Text(), nullable=False),
+        sa.Column("status", sa.Text(), server_default="queued", nullable=False),
+        sa.Column("rows_read", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("imported", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("duplicates", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("refused", sa.Integer(), server_default="0", nullable=False),
+        sa.Column(
+            "skipped", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False
+        ),
+        sa.Column("error", sa.Text(), nullable=True),
+        _now("created_at"),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "format in ('listenbrainz', 'spotify')", name=op.f("ck_listening_imports_format")
+        ),
+        sa.CheckConstraint(
+            "status in ('queued', 'running', 'done', 'failed')",
+            name=op.f("ck_listening_imports_status"),
+        ),
+        _user_fk("listening_imports", "user_id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_listening_imports")),
+    )
+    op.create_index(
+        "ix_listening_imports_user_newest",
+        "listening_imports",
+        ["user_id", sa.text("created_at desc"), "id"],
+    )
+    op.create_table(
+        "listening_import_refusals",
+        sa.Column("import_id", sa.Uuid(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("location", sa.Text(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["import_id"],
+            ["listening_imports.id"],
+            name=op.f("fk_listening_import_refusals_import_id_listening_imports"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("import_id", "seq", name=op.f("pk_listening_import_refusals")),
+    )
+    op.create_table(
+        "listening_import_files",
+        sa.Column("import_id", sa.Uuid(), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["import_id"],
+            ["listening_imports.id"],
+            name=op.f("fk_listening_import_files_import_id_listening_imports"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("import_id", name=op.f("pk_listening_import_files")),
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "listening_listens",
@@ -413,6 +492,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_listening_playing_now")),
     )
+    create_imports()
     op.execute(PARTITIONS)
     op.execute(
         "select listening_ensure_partitions(now() - interval '1 month', now() + interval '3 months')"
@@ -423,6 +503,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
+        "listening_import_files",
+        "listening_import_refusals",
+        "listening_imports",
         "library_playlist_members",
         "library_playlist_items",
         "library_playlists",

@@ -30,6 +30,7 @@ from backbeat.embedded import DatabaseUrls, resolve_urls
 from backbeat.errors import AppError, NotFound
 from backbeat.health import alembic_config
 from backbeat.identity.service import accounts
+from backbeat.listening.cli import import_listens
 from backbeat.observability import configure_logging
 from backbeat.royalties.cli import royalties_app
 
@@ -44,6 +45,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(royalties_app, name="royalties")
 app.add_typer(import_app, name="import")
+import_app.command("listens")(import_listens)
 app.add_typer(users_app, name="users")
 console = Console()
 T = TypeVar("T")

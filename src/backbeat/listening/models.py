@@ -1,4 +1,4 @@
-"""Listening tables: listens (partitioned by month), playing now, imports, plays per day.
+"""Listening tables: listens (partitioned by month), playing now, imports.
 
 Row-level security, the partition function and the monthly partitions are in the migration
 (2026-12-03_listening.py); these models are what Alembic compares.
@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     Text,
     UniqueConstraint,
@@ -95,3 +96,54 @@ class PlayingNow(Base):
     track_metadata: Mapped[dict[str, Any]] = mapped_column(JSONB)
     started_at: Mapped[datetime] = _now()
     expires_at: Mapped[datetime]
+
+
+class ListenImport(Base):
+    """One uploaded export and what importing it did (counts, progress, status)."""
+
+    __tablename__ = "listening_imports"
+    __table_args__ = (
+        CheckConstraint(_one_of("format", IMPORT_FORMATS), name="format"),
+        CheckConstraint(_one_of("status", IMPORT_STATUSES), name="status"),
+        Index("ix_listening_imports_user_newest", "user_id", text("created_at desc"), "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    user_id: Mapped[uuid.UUID] = _user_fk()
+    format: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, server_default="queued")
+    rows_read: Mapped[int] = mapped_column(Integer, server_default="0")
+    imported: Mapped[int] = mapped_column(Integer, server_default="0")
+    duplicates: Mapped[int] = mapped_column(Integer, server_default="0")
+    refused: Mapped[int] = mapped_column(Integer, server_default="0")
+    skipped: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class ImportRefusal(Base):
+    """A row of an export that could not be read, where it was and why."""
+
+    __tablename__ = "listening_import_refusals"
+    __table_args__ = (PrimaryKeyConstraint("import_id", "seq"),)
+
+    import_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("listening_imports.id", ondelete="CASCADE")
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class ImportFile(Base):
+    """The uploaded bytes, kept until the import job has read them."""
+
+    __tablename__ = "listening_import_files"
+
+    import_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("listening_imports.id", ondelete="CASCADE"), primary_key=True
+    )
+    body: Mapped[bytes] = mapped_column(LargeBinary)

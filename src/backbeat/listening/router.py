@@ -6,12 +6,22 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from starlette.datastructures import UploadFile
 
 from backbeat.edge import DbRead, DbSession, json_text
+from backbeat.errors import Unprocessable
 from backbeat.identity.auth import CurrentUser
 from backbeat.listening import service as listening
-from backbeat.listening.schemas import ListenBatch, ListenCreate, ListenPage, ListensAccepted
+from backbeat.listening.importers import ImportFormat
+from backbeat.listening.schemas import (
+    ImportDetail,
+    ImportList,
+    ListenBatch,
+    ListenCreate,
+    ListenPage,
+    ListensAccepted,
+)
 
 router = APIRouter(prefix="/v1", tags=["listening"])
 
@@ -47,3 +57,56 @@ async def my_listens(
 async def delete_my_listen(listen_id: uuid.UUID, session: DbSession, user: CurrentUser) -> None:
     """Delete one of your listens."""
     await listening.delete_listen(session, listen_id, actor=user.user_id)
+
+
+IMPORT_FORMATS = ("listenbrainz", "spotify")
+
+
+@router.post(
+    "/me/imports",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ImportDetail,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file", "format"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "format": {"type": "string", "enum": list(IMPORT_FORMATS)},
+                        },
+                    }
+                }
+            },
+            "required": True,
+        }
+    },
+)
+async def create_import(request: Request, session: DbSession, user: CurrentUser) -> Response:
+    """Upload a ListenBrainz export (JSON or JSON lines) or a Spotify extended streaming
+    history (Streaming_History_Audio_*.json), as a zip or one file; a job imports it."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise Unprocessable("send a multipart form with the fields `file` and `format`")
+    form = await request.form()
+    upload, fmt = form.get("file"), form.get("format")
+    if not isinstance(upload, UploadFile) or fmt not in IMPORT_FORMATS:
+        raise Unprocessable("send the export as `file` and `format` = listenbrainz or spotify")
+    body = await upload.read()
+    filename = upload.filename or "upload"
+    chosen: ImportFormat = "spotify" if fmt == "spotify" else "listenbrainz"
+    import_id = await listening.create_import(session, chosen, filename, body, actor=user.user_id)
+    return json_text(await listening.import_json(session, import_id), status_code=202)
+
+
+@router.get("/me/imports", response_model=ImportList)
+async def my_imports(read: DbRead, user: CurrentUser) -> Response:
+    """Your 100 newest imports."""
+    return json_text(await listening.list_imports(read))
+
+
+@router.get("/me/imports/{import_id}", response_model=ImportDetail)
+async def my_import(import_id: uuid.UUID, read: DbRead, user: CurrentUser) -> Response:
+    """One import: counts, progress (rows read so far), status, every refused row and why."""
+    return json_text(await listening.read_import(read, import_id))

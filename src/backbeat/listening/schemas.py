@@ -102,3 +102,32 @@ class ListenOut(BaseModel):
 class ListenPage(BaseModel):
     items: list[ListenOut]
     next_cursor: str | None
+
+
+class ImportRefusalOut(BaseModel):
+    location: str
+    reason: str
+
+
+class ImportOut(BaseModel):
+    id: uuid.UUID
+    format: Literal["listenbrainz", "spotify"]
+    filename: str
+    status: Literal["queued", "running", "done", "failed"]
+    rows_read: int
+    imported: int
+    duplicates: int
+    refused: int
+    skipped: dict[str, int]
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ImportDetail(ImportOut):
+    refusals: list[ImportRefusalOut]
+
+
+class ImportList(BaseModel):
+    items: list[ImportOut]

@@ -1,7 +1,8 @@
-"""Listening jobs: monthly listen partitions made ahead."""
+"""Listening jobs: monthly listen partitions made ahead, history imports."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import procrastinate
@@ -9,6 +10,7 @@ from sqlalchemy import text
 
 from backbeat import jobs
 from backbeat.db import Database, session_scope
+from backbeat.listening.service.imports import run_import
 
 
 async def make_partitions_ahead(
@@ -32,3 +34,9 @@ async def partitions_job(context: procrastinate.JobContext, timestamp: int) -> i
     return await make_partitions_ahead(
         jobs.database_of(context), settings.listening_partition_months_ahead
     )
+
+
+@jobs.tasks.task(name="listening.import", pass_context=True, retry=jobs.DEFAULT_RETRY)
+async def import_job(context: procrastinate.JobContext, import_id: str) -> str:
+    """Enqueued by POST /v1/me/imports: read the stored export into listens."""
+    return await run_import(jobs.database_of(context), uuid.UUID(import_id))

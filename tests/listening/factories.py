@@ -33,3 +33,39 @@ def lb_listen(
 
 def document(listen_type: str, *listens: dict[str, Any]) -> dict[str, Any]:
     return {"listen_type": listen_type, "payload": list(listens)}
+
+
+def spotify_row(track: str = "Night Drive", **fields: Any) -> dict[str, Any]:
+    """A Spotify extended-streaming-history row, its fields as Spotify writes them."""
+    return {
+        "ts": "2024-03-04T12:34:56Z",
+        "platform": "ios",
+        "ms_played": 200_000,
+        "conn_country": "NL",
+        "master_metadata_track_name": track,
+        "master_metadata_album_artist_name": "Luna",
+        "master_metadata_album_album_name": "Roads",
+        "spotify_track_uri": "spotify:track:4uLU6hMCjMI75M1A2tKUQC",
+        "episode_name": None,
+        "episode_show_name": None,
+        "spotify_episode_uri": None,
+        "reason_start": "trackdone",
+        "reason_end": "trackdone",
+        "shuffle": False,
+        "skipped": False,
+        "offline": False,
+        "incognito_mode": False,
+        **fields,
+    }
+
+
+def spotify_export() -> list[dict[str, Any]]:
+    """Two listens, and one row of every kind that is not a listen."""
+    return [
+        spotify_row("One"),
+        spotify_row("Two", ts="2024-03-04T13:00:00Z"),
+        spotify_row("Pod", episode_name="Talk", spotify_episode_uri="spotify:episode:x"),
+        spotify_row("Secret", incognito_mode=True),
+        spotify_row("Skip", ms_played=12_000, reason_end="fwdbtn"),
+        spotify_row("Broken", ts="yesterday"),
+    ]

@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 import pytest
 
@@ -49,7 +50,7 @@ class TestSpotify:
         ],
     )
     def test_rows_that_are_not_listens_are_skipped_and_named(
-        self, fields: dict[str, object], kind: str
+        self, fields: dict[str, Any], kind: str
     ) -> None:
         assert spotify_row("x", row(**fields)) == Skipped("x", kind)
 
@@ -88,7 +89,7 @@ class TestSpotify:
 
 
 class TestListenBrainz:
-    LISTEN = {
+    LISTEN: ClassVar[dict[str, Any]] = {
         "listened_at": 1_700_000_000,
         "recording_msid": "ignored",
         "user_name": "someone",

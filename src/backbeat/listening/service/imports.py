@@ -177,8 +177,8 @@ IMPORT_READ = Read(f"""select {IMPORT_JSON},
     where r.import_id = i.id), '[]'::json))::text
 from listening_imports i where i.id = %(id)s and i.user_id = (select auth.uid())""")  # noqa: S608
 """One of your imports: its counts, progress, and every refused row with its reason."""
-IMPORTS_READ = Read(f"""select coalesce(json_agg({IMPORT_JSON}) order by i.created_at desc, i.id desc),
-  '[]'::json)::text from (select * from listening_imports i
+IMPORTS_READ = Read(f"""select coalesce(json_agg({IMPORT_JSON})
+  order by i.created_at desc, i.id desc), '[]'::json)::text from (select * from listening_imports i
   where i.user_id = (select auth.uid()) order by i.created_at desc, i.id desc limit 100) i""")  # noqa: S608
 
 

@@ -81,6 +81,24 @@ create policy listening_import_refusals_own on listening_import_refusals for sel
   to backbeat_user using (exists (select 1 from listening_imports i
                                   where i.id = import_id and i.user_id = {OWN}));
 
+alter table listening_track_plays_daily enable row level security;
+grant select on listening_track_plays_daily to backbeat_anon, backbeat_user;
+create policy listening_track_plays_daily_visible on listening_track_plays_daily for select
+  to backbeat_anon, backbeat_user
+  using (exists (select 1 from catalog_tracks t where t.id = track_id));
+
+alter table listening_track_listeners_daily enable row level security;
+alter table listening_plays_cursor enable row level security;
+
+create function listening_my_listeners(_since date) returns bigint
+language sql stable security definer set search_path = public, pg_temp as $$
+  select count(distinct l.user_id) from listening_track_listeners_daily l
+  join catalog_tracks t on t.id = l.track_id
+  where t.created_by = (select auth.uid()) and l.day > _since
+$$;
+revoke all on function listening_my_listeners(date) from public;
+grant execute on function listening_my_listeners(date) to backbeat_user, backbeat_service;
+
 alter table listening_playing_now enable row level security;
 grant select, insert, update, delete on listening_playing_now to backbeat_user;
 create policy listening_playing_now_own on listening_playing_now for all to backbeat_user
@@ -409,6 +427,39 @@ def create_imports() -> None:
     )
 
 
+def create_plays() -> None:
+    op.create_table(
+        "listening_track_plays_daily",
+        sa.Column("track_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("plays", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("listeners", sa.Integer(), server_default="0", nullable=False),
+        _track_fk("listening_track_plays_daily"),
+        sa.PrimaryKeyConstraint("track_id", "day", name=op.f("pk_listening_track_plays_daily")),
+    )
+    op.create_index(
+        "ix_listening_track_plays_daily_day", "listening_track_plays_daily", ["day", "track_id"]
+    )
+    op.create_table(
+        "listening_track_listeners_daily",
+        sa.Column("track_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        _track_fk("listening_track_listeners_daily"),
+        _user_fk("listening_track_listeners_daily", "user_id"),
+        sa.PrimaryKeyConstraint(
+            "track_id", "day", "user_id", name=op.f("pk_listening_track_listeners_daily")
+        ),
+    )
+    op.create_table(
+        "listening_plays_cursor",
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("last_id", sa.Uuid(), nullable=False),
+        _now("updated_at"),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_listening_plays_cursor")),
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "listening_listens",
@@ -493,6 +544,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_listening_playing_now")),
     )
     create_imports()
+    create_plays()
     op.execute(PARTITIONS)
     op.execute(
         "select listening_ensure_partitions(now() - interval '1 month', now() + interval '3 months')"
@@ -502,7 +554,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("drop function if exists listening_my_listeners(date)")
     for table in (
+        "listening_plays_cursor",
+        "listening_track_listeners_daily",
+        "listening_track_plays_daily",
         "listening_import_files",
         "listening_import_refusals",
         "listening_imports",

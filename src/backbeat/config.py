@@ -115,6 +115,13 @@ class Settings(BaseSettings):
         default=30, ge=1, description="/1/ requests per window for a caller without one."
     )
     listenbrainz_rate_limit_window_seconds: int = Field(default=10, ge=1, le=3600)
+    listening_play_min_ms: int = Field(
+        default=30_000, ge=0, description="A listen with ms_played below this is not a play."
+    )
+    listening_plays_lag_seconds: int = Field(
+        default=120, ge=0, description="The plays job stays this far behind the newest listens."
+    )
+    listening_trending_half_life_days: float = Field(default=7.0, gt=0, le=365)
     listening_partition_months_ahead: int = Field(
         default=3, ge=1, le=24, description="Monthly listen partitions the daily job makes ahead."
     )

@@ -1,4 +1,4 @@
-"""Listening tables: listens (partitioned by month), playing now, imports.
+"""Listening tables: listens (partitioned by month), playing now, imports, plays per day.
 
 Row-level security, the partition function and the monthly partitions are in the migration
 (2026-12-03_listening.py); these models are what Alembic compares.
@@ -7,7 +7,7 @@ Row-level security, the partition function and the monthly partitions are in the
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -147,3 +147,40 @@ class ImportFile(Base):
         ForeignKey("listening_imports.id", ondelete="CASCADE"), primary_key=True
     )
     body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TrackPlaysDaily(Base):
+    """Plays and unique listeners of a catalog track per UTC day, kept by the plays job."""
+
+    __tablename__ = "listening_track_plays_daily"
+    __table_args__ = (
+        PrimaryKeyConstraint("track_id", "day"),
+        Index("ix_listening_track_plays_daily_day", "day", "track_id"),
+    )
+
+    track_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_tracks.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    plays: Mapped[int] = mapped_column(Integer, server_default="0")
+    listeners: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class TrackListenerDaily(Base):
+    """Who played a track on a day (so unique listeners count exactly, incrementally); read by
+    the job and by definer functions only, never by API roles."""
+
+    __tablename__ = "listening_track_listeners_daily"
+    __table_args__ = (PrimaryKeyConstraint("track_id", "day", "user_id"),)
+
+    track_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_tracks.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    user_id: Mapped[uuid.UUID] = _user_fk()
+
+
+class PlaysCursor(Base):
+    """How far the plays job has counted: listens with ids up to `last_id` are in the tables."""
+
+    __tablename__ = "listening_plays_cursor"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    last_id: Mapped[uuid.UUID]
+    updated_at: Mapped[datetime] = _now()

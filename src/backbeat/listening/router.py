@@ -9,18 +9,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.datastructures import UploadFile
 
-from backbeat.edge import DbRead, DbSession, json_text
+from backbeat.edge import AppSettings, DbRead, DbSession, json_text
 from backbeat.errors import Unprocessable
 from backbeat.identity.auth import CurrentUser
 from backbeat.listening import service as listening
 from backbeat.listening.importers import ImportFormat
 from backbeat.listening.schemas import (
+    Chart,
+    Dashboard,
     ImportDetail,
     ImportList,
     ListenBatch,
     ListenCreate,
     ListenPage,
     ListensAccepted,
+    TrackStats,
 )
 
 router = APIRouter(prefix="/v1", tags=["listening"])
@@ -110,3 +113,36 @@ async def my_imports(read: DbRead, user: CurrentUser) -> Response:
 async def my_import(import_id: uuid.UUID, read: DbRead, user: CurrentUser) -> Response:
     """One import: counts, progress (rows read so far), status, every refused row and why."""
     return json_text(await listening.read_import(read, import_id))
+
+
+Days = Annotated[int, Query(ge=1, le=365)]
+
+
+@router.get("/tracks/{track_id}/stats", response_model=TrackStats)
+async def track_stats(track_id: uuid.UUID, read: DbRead, days: Days = 30) -> Response:
+    """Plays and unique listeners per day of a track you can see (kept by the plays job)."""
+    return json_text(await listening.track_stats(read, track_id, days=days))
+
+
+@router.get("/charts/trending", response_model=Chart)
+async def trending(
+    read: DbRead,
+    settings: AppSettings,
+    days: Days = 28,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Response:
+    """Public tracks by plays, each day's plays weighing half as much every half-life."""
+    return json_text(
+        await listening.trending(
+            read,
+            half_life_days=settings.listening_trending_half_life_days,
+            days=days,
+            limit=limit,
+        )
+    )
+
+
+@router.get("/me/dashboard", response_model=Dashboard)
+async def my_dashboard(read: DbRead, user: CurrentUser, days: Days = 30) -> Response:
+    """Your tracks' plays and listeners, top tracks, followers and lifetime earnings."""
+    return json_text(await listening.dashboard(read, days=days))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from backbeat.catalog.schemas import TrackOut
 from backbeat.listening.listenbrainz import ALLOWED_SKEW_SECONDS, LISTEN_MINIMUM_TS
 from backbeat.listening.listens import ListenIn
 
@@ -131,3 +132,46 @@ class ImportDetail(ImportOut):
 
 class ImportList(BaseModel):
     items: list[ImportOut]
+
+
+class DayPlays(BaseModel):
+    day: date
+    plays: int
+    listeners: int
+
+
+class TrackStats(BaseModel):
+    track_id: uuid.UUID
+    total_plays: int
+    days: list[DayPlays]
+
+
+class ChartEntry(BaseModel):
+    rank: int
+    score: float
+    plays: int
+    track: TrackOut
+
+
+class Chart(BaseModel):
+    items: list[ChartEntry]
+
+
+class TopTrack(BaseModel):
+    track_id: uuid.UUID
+    title: str
+    plays: int
+
+
+class Earning(BaseModel):
+    asset: str
+    lifetime: str
+
+
+class Dashboard(BaseModel):
+    days: int
+    plays: int
+    listeners: int
+    followers: int
+    top_tracks: list[TopTrack]
+    earnings: list[Earning]

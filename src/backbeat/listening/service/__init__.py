@@ -26,6 +26,7 @@ from backbeat.listening.service.ingest import (
     submit_document,
 )
 from backbeat.listening.service.listens import ListenFilter, delete_listen, listen_page
+from backbeat.listening.service.plays import dashboard, track_stats, trending
 
 __all__ = [
     "TOKEN_INVALID",
@@ -33,6 +34,7 @@ __all__ = [
     "ListenFilter",
     "UserRead",
     "create_import",
+    "dashboard",
     "delete_document",
     "delete_listen",
     "import_json",
@@ -50,4 +52,6 @@ __all__ = [
     "status_ok",
     "submit_document",
     "token_username",
+    "track_stats",
+    "trending",
 ]

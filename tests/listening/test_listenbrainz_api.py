@@ -172,3 +172,49 @@ class TestReads:
             "/1/delete-listen", content=json.dumps({"listened_at": 1}), headers=token(pat)
         )
         assert bad.json() == {"code": 400, "error": "Recording MSID missing."}
+
+
+class TestNativeListens:
+    async def test_batch_pages_and_delete(self, client: httpx.AsyncClient) -> None:
+        listener = await new_user(client, "listener")
+        body = {
+            "listens": [
+                {
+                    "listened_at": f"2026-01-0{n + 1}T10:00:00+14:30",
+                    "artist_name": "Luna",
+                    "track_name": f"t{n}",
+                    "ms_played": 1000 * n,
+                    "skipped": n == 0,
+                }
+                for n in range(3)
+            ]
+        }
+        posted = await client.post("/v1/listens", json=body, headers=listener.headers)
+        assert posted.status_code == 201, posted.text
+        assert posted.json()["accepted"] == 3
+        again = await client.post("/v1/listens", json=body, headers=listener.headers)
+        assert (again.json()["accepted"], again.json()["duplicates"]) == (0, 3)
+        first = (await client.get("/v1/me/listens?limit=2", headers=listener.headers)).json()
+        assert [x["track_name"] for x in first["items"]] == ["t2", "t1"]
+        assert first["items"][0]["listened_at"].startswith("2026-01-02T19:30:00")
+        rest = await client.get(
+            "/v1/me/listens", params={"cursor": first["next_cursor"]}, headers=listener.headers
+        )
+        (last,) = rest.json()["items"]
+        assert last["skipped"] is True and rest.json()["next_cursor"] is None
+        gone = await client.delete(f"/v1/me/listens/{last['id']}", headers=listener.headers)
+        assert gone.status_code == 204
+        again_gone = await client.delete(f"/v1/me/listens/{last['id']}", headers=listener.headers)
+        assert again_gone.status_code == 404
+
+    async def test_bad_times_and_cursors_are_422(self, client: httpx.AsyncClient) -> None:
+        listener = await new_user(client, "listener")
+        old = {"listened_at": "2001-01-01T00:00:00Z", "artist_name": "a", "track_name": "b"}
+        assert (
+            await client.post("/v1/listens", json=old, headers=listener.headers)
+        ).status_code == 422
+        cursor = await client.get("/v1/me/listens?cursor=bm9wZQ", headers=listener.headers)
+        assert cursor.status_code == 422
+        far = {"since": "7732-06-13T21:33:21-16:22"}  # an offset PostgreSQL would refuse
+        got = await client.get("/v1/me/listens", params=far, headers=listener.headers)
+        assert got.status_code == 200 and got.json()["items"] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 MSID_NAMESPACE = uuid.UUID("6f3c1d2e-8b4a-5c9e-9d7f-1a2b3c4d5e6f")
@@ -49,7 +49,7 @@ class ListenIn:
         """The JSON object the ingest statement reads with jsonb_to_recordset."""
         return {
             "id": str(listen_id),
-            "listened_at": self.listened_at.isoformat(),
+            "listened_at": self.listened_at.astimezone(UTC).isoformat(),
             "artist_name": self.artist_name,
             "track_name": self.track_name,
             "release_name": self.release_name,

@@ -49,7 +49,7 @@ class ListenCreate(Strict):
             raise ValueError("listened_at needs a time zone")
         if not EARLIEST <= value < datetime.now(UTC) + timedelta(seconds=ALLOWED_SKEW_SECONDS):
             raise ValueError("listened_at must be between 2002-10-01 and one hour from now")
-        return value
+        return value.astimezone(UTC)
 
     def to_listen(self) -> ListenIn:
         return ListenIn(

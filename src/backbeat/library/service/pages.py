@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
+from datetime import datetime
 
 from backbeat.errors import Unprocessable
 from backbeat.reads import Row
@@ -22,6 +24,8 @@ def decode_cursor(cursor: str | None) -> tuple[str | None, str | None]:
         key, row_id = json.loads(raw)
         if not isinstance(key, str) or not isinstance(row_id, str):
             raise ValueError
+        datetime.fromisoformat(key)  # every library page is keyed by a time…
+        uuid.UUID(row_id.split(":", 1)[0])  # …and an id (with its kind, for follows)
         return key, row_id
     except (ValueError, TypeError):
         raise Unprocessable("cursor is not a cursor of this list") from None

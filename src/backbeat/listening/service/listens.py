@@ -6,7 +6,7 @@ import base64
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,8 +56,18 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         listened_at, listen_id = json.loads(raw)
         return datetime.fromisoformat(listened_at), uuid.UUID(listen_id)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError):
         raise Unprocessable("cursor is not a cursor of this list") from None
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A client's time in UTC (naive means UTC); PostgreSQL refuses offsets past ±15:59."""
+    if value is None:
+        return None
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise Unprocessable(f"{value.isoformat()} is out of range") from None
 
 
 async def listen_page(read: ReadSession, query: ListenFilter) -> str:
@@ -65,8 +75,8 @@ async def listen_page(read: ReadSession, query: ListenFilter) -> str:
     after_at, after_id = decode_cursor(query.cursor) if query.cursor else (None, None)
     rows = await read.rows(
         PAGE_READ,
-        since=query.since,
-        until=query.until,
+        since=as_utc(query.since),
+        until=as_utc(query.until),
         track_id=query.track_id,
         after_at=after_at,
         after_id=after_id,

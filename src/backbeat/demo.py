@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbeat.catalog.demo import load_catalog_demo
 from backbeat.config import Settings
 from backbeat.identity.demo import load_demo_users
+from backbeat.library.demo import load_library_demo
+from backbeat.listening.demo import load_listening_demo
 from backbeat.media.demo import media_demo_loader
 from backbeat.royalties.demo import load_royalties_demo
 
@@ -23,6 +25,8 @@ def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
         ("catalog", load_catalog_demo),
         ("media", media_demo_loader(settings)),
         ("royalties", load_royalties_demo),
+        ("listening", load_listening_demo),
+        ("library", load_library_demo),
     ]
 
 

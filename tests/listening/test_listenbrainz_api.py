@@ -218,3 +218,26 @@ class TestNativeListens:
         far = {"since": "7732-06-13T21:33:21-16:22"}  # an offset PostgreSQL would refuse
         got = await client.get("/v1/me/listens", params=far, headers=listener.headers)
         assert got.status_code == 200 and got.json()["items"] == []
+
+
+class TestMatching:
+    async def test_by_id_isrc_or_normalised_name_of_public_tracks_only(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        artist = await new_user(client)
+        named = await new_track(client, artist, title="Deep\tBlue  Sea", artist=" Luna ")
+        coded = await new_track(client, artist, title="Coded", isrc="GBAYE0601498")
+        await new_track(client, artist, title="Secret", visibility="private")
+        listener = await new_user(client, "listener")
+        pat = await new_pat(client, listener)
+        now = int(time.time())
+        listens = [
+            lb_listen("deep blue sea", "LUNA", at=now - 10),
+            lb_listen("Whatever", "Someone", at=now - 20, isrc="GBAYE0601498"),
+            lb_listen("Secret", "Luna", at=now - 30),
+            lb_listen("Renamed", "x", at=now - 40, backbeat_track_id=named["id"]),
+        ]
+        assert (await submit(client, pat, document("import", *listens))).status_code == 200
+        items = (await client.get("/v1/me/listens", headers=listener.headers)).json()["items"]
+        assert [i["track_id"] for i in items] == [named["id"], coded["id"], None, named["id"]]
+        assert items[2]["track_name"] == "Secret"  # the text is kept either way

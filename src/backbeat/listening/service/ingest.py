@@ -19,22 +19,37 @@ from backbeat.listening.listens import ListenIn
 NORMALISED = "lower(regexp_replace(btrim({0}), '\\s+', ' ', 'g'))"
 PUBLIC = "{0}.visibility = 'public' and {0}.deleted_at is null"
 
+SPACES = "E' \\t\\n\\r\\f\\x0b'"
+COARSE = "translate(lower({0}), " + SPACES + ", '')"
+"""Lower-case text without ASCII whitespace: equal whenever the normalised texts are (bar exotic
+Unicode spaces), so it narrows the catalog cheaply before the exact comparison."""
+
 INGEST_SQL = f"""
 with incoming as (
   select * from jsonb_to_recordset(cast(:rows as jsonb)) as r(
     id uuid, listened_at timestamptz, artist_name text, track_name text, release_name text,
     duration_ms int, ms_played int, skipped boolean, recording_msid uuid, recording_mbid uuid,
     isrc text, spotify_id text, track_id uuid, client text, platform text, additional_info jsonb)
+), candidates as materialized (
+  select t.id, t.created_at, {NORMALISED.format("t.artist")} as artist,
+    {NORMALISED.format("t.title")} as title
+  from catalog_tracks t
+  where {PUBLIC.format("t")}
+    and {COARSE.format("t.title")} in (select {COARSE.format("track_name")} from incoming)
+), by_name as (
+  select distinct on (artist, title) artist, title, id from candidates
+  order by artist, title, created_at, id
+), by_isrc as (
+  select distinct on (t.isrc) t.isrc, t.id from catalog_tracks t
+  where {PUBLIC.format("t")} and t.isrc in (select isrc from incoming where isrc is not null)
+  order by t.isrc, t.created_at, t.id
 ), matched as (
-  select r.*, coalesce(
-    (select t.id from catalog_tracks t where t.id = r.track_id and {PUBLIC.format("t")}),
-    (select t.id from catalog_tracks t where r.isrc is not null and t.isrc = r.isrc
-       and {PUBLIC.format("t")} order by t.created_at, t.id limit 1),
-    (select t.id from catalog_tracks t
-      where {NORMALISED.format("t.artist")} = {NORMALISED.format("r.artist_name")}
-        and {NORMALISED.format("t.title")} = {NORMALISED.format("r.track_name")}
-        and {PUBLIC.format("t")} order by t.created_at, t.id limit 1)) as matched_id
+  select r.*, coalesce(by_id.id, by_isrc.id, by_name.id) as matched_id
   from incoming r
+  left join catalog_tracks by_id on by_id.id = r.track_id and {PUBLIC.format("by_id")}
+  left join by_isrc on by_isrc.isrc = r.isrc
+  left join by_name on by_name.artist = {NORMALISED.format("r.artist_name")}
+    and by_name.title = {NORMALISED.format("r.track_name")}
 )
 insert into listening_listens (id, user_id, listened_at, artist_name, track_name, release_name,
   duration_ms, ms_played, skipped, recording_msid, recording_mbid, isrc, spotify_id, track_id,
@@ -46,7 +61,8 @@ from matched
 on conflict (user_id, listened_at, recording_msid) do nothing
 returning id
 """  # noqa: S608
-"""A listen names a public catalog track by id, by ISRC, or by exact normalised artist+title."""
+"""A listen names a public catalog track by id, by ISRC, or by exact normalised artist+title
+(the oldest such track); the catalog is read once per batch, narrowed by the batch's titles."""
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,13 @@ with batch as (
   select distinct track_id, day, user_id from batch
   on conflict do nothing
   returning track_id, day
+), fresh as (
+  select track_id, day, count(*) as listeners from new_listeners group by track_id, day
 ), counted as (
   insert into listening_track_plays_daily as d (track_id, day, plays, listeners)
-  select b.track_id, b.day, count(*),
-    coalesce((select count(*) from new_listeners n where n.track_id = b.track_id
-              and n.day = b.day), 0)
-  from batch b join catalog_tracks t on t.id = b.track_id
-  group by b.track_id, b.day
+  select p.track_id, p.day, p.plays, coalesce(f.listeners, 0)
+  from (select b.track_id, b.day, count(*) as plays from batch b group by b.track_id, b.day) p
+  left join fresh f on f.track_id = p.track_id and f.day = p.day
   on conflict (track_id, day) do update
     set plays = d.plays + excluded.plays, listeners = d.listeners + excluded.listeners
   returning 1
@@ -103,7 +103,8 @@ STATS_READ = Read("""select json_build_object('track_id', t.id,
   'days', coalesce((select json_agg(json_build_object('day', d.day, 'plays', d.plays,
       'listeners', d.listeners) order by d.day)
     from listening_track_plays_daily d
-    where d.track_id = t.id and d.day > current_date - %(days)s), '[]'::json))::text
+    where d.track_id = t.id and d.day > current_date - cast(%(days)s as integer)),
+    '[]'::json))::text
 from catalog_tracks t where t.id = %(id)s and t.deleted_at is null""")
 """A track the caller may see (RLS); its plays and unique listeners per day."""
 
@@ -117,9 +118,10 @@ async def track_stats(read: ReadSession, track_id: uuid.UUID, *, days: int) -> s
 
 TRENDING_READ = Read(f"""with scored as (
   select d.track_id, sum(d.plays) as plays,
-    sum(d.plays * power(0.5, (current_date - d.day)::float8 / %(half_life)s)) as score
+    sum(d.plays * power(0.5,
+      (current_date - d.day)::float8 / cast(%(half_life)s as float8))) as score
   from listening_track_plays_daily d
-  where d.day > current_date - %(days)s
+  where d.day > current_date - cast(%(days)s as integer)
   group by d.track_id
 )
 select coalesce(json_agg(json_build_object('rank', r.rank, 'score', round(r.score::numeric, 3),
@@ -143,13 +145,14 @@ DASHBOARD_READ = Read("""with mine as (
   select t.id from catalog_tracks t where t.created_by = (select auth.uid())
 ), plays as (
   select d.track_id, sum(d.plays) as plays from listening_track_plays_daily d
-  where d.track_id in (select id from mine) and d.day > current_date - %(days)s
+  where d.track_id in (select id from mine)
+    and d.day > current_date - cast(%(days)s as integer)
   group by d.track_id
 )
 select json_build_object(
-  'days', %(days)s,
+  'days', cast(%(days)s as integer),
   'plays', coalesce((select sum(plays) from plays), 0),
-  'listeners', listening_my_listeners(current_date - %(days)s),
+  'listeners', listening_my_listeners(current_date - cast(%(days)s as integer)),
   'followers', coalesce((select sum(c.followers) from library_follow_counts c
     where c.target_id = (select auth.uid())), 0),
   'top_tracks', coalesce((select json_agg(json_build_object('track_id', t.id,

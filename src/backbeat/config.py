@@ -109,6 +109,26 @@ class Settings(BaseSettings):
     )
     royalty_batch_size: int = Field(default=5000, ge=1, le=100_000)
 
+    # Studio (docs/studio.md).
+    studio_max_document_bytes: int = Field(
+        default=8 * 1024**2, ge=1024, description="Largest project document, in bytes of JSON."
+    )
+    studio_checkpoint_every: int = Field(
+        default=50, ge=1, le=10_000, description="A full document every N versions."
+    )
+    studio_auto_snapshot_minutes: int = Field(
+        default=10, ge=1, description="An auto snapshot after this many minutes of edits."
+    )
+    studio_presence_timeout_seconds: int = Field(
+        default=30, ge=2, le=600, description="A silent live socket is closed (4408) after this."
+    )
+    studio_max_preset_bytes: int = Field(
+        default=64 * 1024, ge=256, description="Largest plugin preset parameters, in bytes."
+    )
+    studio_recall_half_life_days: float = Field(
+        default=30.0, gt=0, description="Mixx Recall evidence loses half its weight in this time."
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         """A default secret in production would let anyone mint tokens."""

@@ -6,7 +6,8 @@ from backbeat.identity import models as identity
 from backbeat.media import models as media
 from backbeat.realtime_store import RealtimePayload
 from backbeat.royalties import models as royalties
+from backbeat.studio import models as studio
 
 metadata = Base.metadata
 
-__all__ = ["RealtimePayload", "catalog", "identity", "media", "metadata", "royalties"]
+__all__ = ["RealtimePayload", "catalog", "identity", "media", "metadata", "royalties", "studio"]

@@ -169,7 +169,7 @@ drop function if exists studio_my_email();
 def upgrade() -> None:
     op.create_table(
         "studio_plugin_presets",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=True),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
@@ -227,7 +227,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "studio_projects",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("owner_id", sa.Uuid(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
@@ -290,7 +290,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "studio_recall",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("category", sa.Text(), nullable=False),
         sa.Column("value_key", sa.Text(), nullable=False),
@@ -437,7 +437,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "studio_project_invitations",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("project_id", sa.Uuid(), nullable=False),
         sa.Column("project_name", sa.Text(), nullable=False),
         sa.Column("invitee_id", sa.Uuid(), nullable=True),
@@ -540,8 +540,12 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("author_id", sa.Uuid(), nullable=True),
         sa.Column("device_id", sa.Text(), nullable=True),
-        sa.Column("patch", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column("checkpoint", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column(
+            "patch", postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), nullable=True
+        ),
+        sa.Column(
+            "checkpoint", postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), nullable=True
+        ),
         sa.Column("size_bytes", sa.BigInteger(), nullable=False),
         sa.Column("patch_bytes", sa.BigInteger(), nullable=False),
         sa.Column("merged", sa.Boolean(), server_default="false", nullable=False),
@@ -617,15 +621,23 @@ def upgrade() -> None:
     )
     op.create_table(
         "studio_project_snapshots",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("project_id", sa.Uuid(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("kind", sa.Text(), nullable=False),
         sa.Column("name", sa.Text(), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("audio_object_id", sa.Uuid(), nullable=True),
-        sa.Column("audio_analysis", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column("musical_context", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column(
+            "audio_analysis",
+            postgresql.JSONB(none_as_null=True, astext_type=sa.Text()),
+            nullable=True,
+        ),
+        sa.Column(
+            "musical_context",
+            postgresql.JSONB(none_as_null=True, astext_type=sa.Text()),
+            nullable=True,
+        ),
         sa.Column("created_by", sa.Uuid(), nullable=True),
         sa.Column(
             "created_at",

@@ -26,7 +26,9 @@ async def new_user(client: httpx.AsyncClient, prefix: str = "producer") -> User:
     data = await signup(client, username=name)
     me = await client.get("/v1/me", headers=bearer(data["access_token"]))
     assert me.status_code == 200, me.text
-    return User(uuid.UUID(me.json()["id"]), name, f"{name}@example.com", bearer(data["access_token"]))
+    return User(
+        uuid.UUID(me.json()["id"]), name, f"{name}@example.com", bearer(data["access_token"])
+    )
 
 
 def session_document() -> dict[str, Any]:

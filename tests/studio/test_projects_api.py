@@ -12,13 +12,23 @@ class TestCreate:
         owner = await new_user(client)
         response = await client.post(
             "/v1/projects",
-            json={"name": "Demo", "document": session_document(), "bpm": "140.5", "key": "c# minor"},
+            json={
+                "name": "Demo",
+                "document": session_document(),
+                "bpm": "140.5",
+                "key": "c# minor",
+            },
             headers=owner.headers,
         )
         assert response.status_code == 201, response.text
         assert response.headers["ETag"] == '"1"'
         body = response.json()
-        assert (body["version"], body["role"], body["bpm"], body["key"]) == (1, "owner", 140.5, "C#m")
+        assert (body["version"], body["role"], body["bpm"], body["key"]) == (
+            1,
+            "owner",
+            140.5,
+            "C#m",
+        )
 
     async def test_defaults_come_from_the_account(self, client: httpx.AsyncClient) -> None:
         owner = await new_user(client)
@@ -77,7 +87,9 @@ class TestList:
         )
         seen = [p["name"] for p in page["items"] + second.json()["items"]]
         assert sorted(seen) == ["Beat 0", "Beat 1", "Beat 2"]
-        by_tag = await client.get("/v1/projects", params={"tag": "dark", "q": "beat 1"}, headers=owner.headers)
+        by_tag = await client.get(
+            "/v1/projects", params={"tag": "dark", "q": "beat 1"}, headers=owner.headers
+        )
         assert [p["name"] for p in by_tag.json()["items"]] == ["Beat 1"]
 
 
@@ -87,4 +99,6 @@ class TestDelete:
         project = await new_project(client, owner)
         deleted = await client.delete(f"/v1/projects/{project['id']}", headers=owner.headers)
         assert deleted.status_code == 204
-        assert (await client.get(f"/v1/projects/{project['id']}", headers=owner.headers)).status_code == 404
+        assert (
+            await client.get(f"/v1/projects/{project['id']}", headers=owner.headers)
+        ).status_code == 404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.studio.factories import add_member, new_project, new_user, patch, session_document
@@ -38,7 +40,9 @@ class TestPut:
         project = await new_project(client, owner)
         changed = {**session_document(), "title": "v2"}
         url, match1 = f"/v1/projects/{project['id']}", {**owner.headers, "If-Match": '"1"'}
-        assert (await client.put(url, json={"document": changed}, headers=match1)).status_code == 200
+        assert (
+            await client.put(url, json={"document": changed}, headers=match1)
+        ).status_code == 200
         stale = await client.put(url, json={"document": {}}, headers=match1)
         assert stale.status_code == 412
         body = stale.json()
@@ -67,7 +71,9 @@ class TestPatch:
         merged = await patch(client, owner, pid, 1, second)
         assert merged.status_code == 200, merged.text
         assert merged.json() == {"id": pid, "version": 3, "merged": True}
-        document = (await client.get(f"/v1/projects/{pid}", headers=owner.headers)).json()["document"]
+        document = (await client.get(f"/v1/projects/{pid}", headers=owner.headers)).json()[
+            "document"
+        ]
         assert [t["id"] for t in document["tracks"]] == ["keys", "drums", "bass"]
         assert document["tracks"][2]["volume"] == 0.2
 
@@ -105,7 +111,7 @@ class TestPatch:
         pid = project["id"]
         rename = [{"op": "replace", "path": "/tracks/0/name", "value": "Kit"}]
         assert (await patch(client, owner, pid, 1, rename)).status_code == 200
-        guarded = [
+        guarded: list[dict[str, Any]] = [
             {"op": "test", "path": "/tracks/0/name", "value": "Drums"},
             {"op": "replace", "path": "/markers", "value": [0]},
         ]
@@ -116,7 +122,7 @@ class TestPatch:
     ) -> None:
         owner = await new_user(client)
         project = await new_project(client, owner)
-        ops = [
+        ops: list[dict[str, Any]] = [
             {"op": "replace", "path": "/mixer/master/volume", "value": 0.3},
             {"op": "remove", "path": "/nothing/here"},
         ]
@@ -139,7 +145,9 @@ class TestWhoMaySave:
         await add_member(client, owner, project["id"], editor, "editor")
         ops = [{"op": "add", "path": "/x", "value": 1}]
         assert (await patch(client, viewer, project["id"], 1, ops)).status_code == 403
-        assert (await client.get(f"/v1/projects/{project['id']}", headers=viewer.headers)).status_code == 200
+        assert (
+            await client.get(f"/v1/projects/{project['id']}", headers=viewer.headers)
+        ).status_code == 200
         assert (await patch(client, editor, project["id"], 1, ops)).status_code == 200
 
     async def test_a_stranger_gets_404(self, client: httpx.AsyncClient) -> None:

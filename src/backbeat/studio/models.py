@@ -35,6 +35,8 @@ MEMBER_ROLES = ("editor", "viewer")
 INVITATION_STATES = ("pending", "accepted", "declined", "revoked")
 SNAPSHOT_KINDS = ("manual", "milestone", "auto")
 RECALL_CATEGORIES = ("tempo", "key", "genre", "plugin", "loudness", "workflow")
+NULLABLE_JSON = JSONB(none_as_null=True)
+"""Python None is SQL NULL here (SQLAlchemy's default would store a JSON null)."""
 
 
 def _user_fk(**kwargs: Any) -> Mapped[uuid.UUID]:
@@ -64,7 +66,9 @@ class Project(Base):
         Index("ix_studio_projects_tags", "tags", postgresql_using="gin"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )
     owner_id: Mapped[uuid.UUID] = _user_fk()
     name: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
@@ -127,7 +131,9 @@ class ProjectInvitation(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )
     project_id: Mapped[uuid.UUID] = _project_fk()
     project_name: Mapped[str] = mapped_column(Text)  # the invitee cannot read the project yet
     invitee_id: Mapped[uuid.UUID | None] = _user_fk(index=True)
@@ -160,8 +166,8 @@ class ProjectVersion(Base):
         ForeignKey("identity_users.id", ondelete="SET NULL")
     )
     device_id: Mapped[str | None] = mapped_column(Text)
-    patch: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
-    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    patch: Mapped[list[dict[str, Any]] | None] = mapped_column(NULLABLE_JSON)
+    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(NULLABLE_JSON)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     patch_bytes: Mapped[int] = mapped_column(BigInteger)
     merged: Mapped[bool] = mapped_column(server_default="false")
@@ -178,7 +184,9 @@ class ProjectSnapshot(Base):
         Index("ix_studio_project_snapshots_project_id_created_at", "project_id", "created_at"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )
     project_id: Mapped[uuid.UUID] = _project_fk()
     version: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(Text)
@@ -187,8 +195,8 @@ class ProjectSnapshot(Base):
     audio_object_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("media_objects.id", ondelete="SET NULL")
     )
-    audio_analysis: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    musical_context: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    audio_analysis: Mapped[dict[str, Any] | None] = mapped_column(NULLABLE_JSON)
+    musical_context: Mapped[dict[str, Any] | None] = mapped_column(NULLABLE_JSON)
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("identity_users.id", ondelete="SET NULL")
     )
@@ -250,7 +258,9 @@ class PluginPreset(Base):
         Index("ix_studio_plugin_presets_user_id", "user_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )
     user_id: Mapped[uuid.UUID | None] = _user_fk()
     name: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
@@ -288,7 +298,9 @@ class RecallSuggestion(Base):
         UniqueConstraint("user_id", "category", "value_key"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )
     user_id: Mapped[uuid.UUID] = _user_fk()
     category: Mapped[str] = mapped_column(Text)
     value_key: Mapped[str] = mapped_column(Text)

@@ -67,7 +67,7 @@ def value_key(value: Any) -> str:
 def decayed(weight: float, since: datetime, now: datetime, half_life: timedelta) -> float:
     """The weight after `now - since` of halving every half_life (never grows backwards)."""
     age = max((now - since) / half_life, 0.0)
-    return weight * 0.5**age
+    return float(weight * 0.5**age)
 
 
 def current_weight(s: Suggestion, now: datetime, half_life: timedelta) -> float:

@@ -45,7 +45,7 @@ PATCH_BODY = {
         }
     }
 }
-CONFLICT = {
+CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {
         "description": "Edits since the base touch the patch's paths.",
         "model": list[ConflictOut],
@@ -251,7 +251,7 @@ async def list_members(project_id: uuid.UUID, session: DbSession, user: CurrentU
     found = await members.list_members(session, project_id)
     return MemberPage(
         items=[MemberOut(user_id=m.user_id, username=m.username, role=m.role) for m in found]
-    )  # type: ignore[arg-type]
+    )
 
 
 @router.delete("/projects/{project_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -278,4 +278,4 @@ async def accept_invitation(
 ) -> MemberOut:
     """Join the project."""
     member = await members.accept(session, invitation_id, actor=user.user_id)
-    return MemberOut(user_id=member.user_id, username=member.username, role=member.role)  # type: ignore[arg-type]
+    return MemberOut(user_id=member.user_id, username=member.username, role=member.role)

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.models import User
@@ -101,11 +101,6 @@ TOUCH_OPENED = text("select studio_note_opened(:project)")
 async def note_opened(session: AsyncSession, project_id: uuid.UUID) -> None:
     """A member opened the project (its live socket)."""
     await session.execute(TOUCH_OPENED, {"project": project_id})
-
-
-async def owner_of(session: AsyncSession, project_id: uuid.UUID) -> uuid.UUID | None:
-    """The project's owner, if the caller may see it."""
-    return await session.scalar(select(Project.owner_id).where(Project.id == project_id))
 
 
 def project_out(project: Project, role: str) -> ProjectOut:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -144,7 +144,7 @@ def _store(
     row.weight, row.usage_count, row.last_used_at = s.weight, s.usage_count, s.last_used_at
     row.evidence = list(s.evidence)
     row.forgotten_at = None
-    row.updated_at = func.now()  # type: ignore[assignment]
+    row.updated_at = datetime.now(UTC)
 
 
 async def ranked_suggestions(

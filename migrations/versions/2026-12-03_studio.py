@@ -157,7 +157,19 @@ grant select, insert on studio_project_versions, studio_bounces, studio_recall_o
 grant select, insert, delete on studio_project_snapshots, studio_project_files to backbeat_user;
 grant usage on sequence studio_recall_observations_id_seq to backbeat_user;
 grant select on studio_plugin_presets to backbeat_anon;
+
+-- Members see every file of their project, whoever uploaded it: media's own RLS shows an object
+-- to its owner only, so this view (owner's rights, security_barrier) joins for members.
+create view studio_project_file_details with (security_barrier) as
+  select f.project_id, f.object_id, o.path, o.size, o.content_type, a.id as audio_file_id,
+         a.stem_type, a.parent_file_id, a.duration_seconds, f.added_by, f.added_at
+    from studio_project_files f
+    join media_objects o on o.id = f.object_id
+    left join media_audio_files a on a.object_id = f.object_id
+   where studio_role_of(f.project_id) is not null;
+grant select on studio_project_file_details to backbeat_user;
 """
+DROP_VIEW = "drop view if exists studio_project_file_details"
 DROP_FUNCTIONS = """
 drop function if exists studio_note_opened(uuid);
 drop function if exists studio_use_preset(uuid);
@@ -679,6 +691,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute(DROP_VIEW)
     op.drop_index(
         "ix_studio_project_snapshots_project_id_created_at", table_name="studio_project_snapshots"
     )

@@ -31,6 +31,7 @@ from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
 from backbeat.royalties import router as royalties_router
 from backbeat.studio import router as studio_router
+from backbeat.studio import workspace_router as studio_workspace_router
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(royalties_router.router)
     app.include_router(media_router)
     app.include_router(studio_router.router)
+    app.include_router(studio_workspace_router.router)
     app.add_middleware(NulTextMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,

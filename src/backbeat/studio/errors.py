@@ -77,3 +77,7 @@ class UserNotFound(NotFound):
 
 class NotAMember(NotFound):
     """That user is not a member of the project (the owner is not removable)."""
+
+
+class AlreadyLinked(Conflict):
+    """That object is already one of the project's files."""

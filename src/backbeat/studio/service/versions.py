@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text, update
@@ -16,6 +17,7 @@ from backbeat.studio.errors import DocumentTooLarge, VersionNotFound
 from backbeat.studio.history import StoredVersion, is_checkpoint, rebuild
 from backbeat.studio.models import Project, ProjectVersion
 from backbeat.studio.service.access import lock_for_save, role_of
+from backbeat.studio.service.snapshots import schedule_auto_snapshot
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,15 @@ class HistoryRules:
 
     checkpoint_every: int
     max_document_bytes: int
+    auto_snapshot_after: timedelta
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HistoryRules:
-        return cls(settings.studio_checkpoint_every, settings.studio_max_document_bytes)
+        return cls(
+            settings.studio_checkpoint_every,
+            settings.studio_max_document_bytes,
+            timedelta(minutes=settings.studio_auto_snapshot_minutes),
+        )
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,9 @@ async def commit_version(
     )
     project.document, project.version, project.document_bytes = new.document, number, size
     await session.flush()
+    await schedule_auto_snapshot(
+        session, project.id, now=datetime.now(UTC), after=rules.auto_snapshot_after
+    )
     return row
 
 

@@ -20,7 +20,8 @@ async def audio_object(
     await session.execute(text("insert into media_blobs (sha256) values (:s)"), {"s": sha})
     await session.execute(
         text(
-            "insert into media_objects (id, bucket, path, owner_id, size, sha256, cid, content_type) "
+            "insert into media_objects "
+            "(id, bucket, path, owner_id, size, sha256, cid, content_type) "
             "values (:id, :b, :p, :o, 1000, :s, 'bafy', 'audio/wav')"
         ),
         {"id": object_id, "b": bucket, "p": f"{owner.id}/{object_id}.wav", "o": owner.id, "s": sha},

@@ -6,10 +6,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Body, Header, Query, Response, status
 
-from backbeat.edge import AppSettings, DbRead, DbSession, json_text
+from backbeat.edge import AppSettings, DbRead, DbSession, State, json_text
 from backbeat.identity.auth import CurrentUser
+from backbeat.studio import live
 from backbeat.studio.schemas import (
     ConflictOut,
     DiffOut,
@@ -57,8 +58,19 @@ def _half_life(settings: AppSettings) -> timedelta:
     return timedelta(days=settings.studio_recall_half_life_days)
 
 
-def _saved(response: Response, saved: saves.Saved) -> SaveOut:
+def _saved(
+    response: Response, saved: saves.Saved, later: BackgroundTasks, state: State, author: uuid.UUID
+) -> SaveOut:
+    """The new head's ETag; once the transaction has committed, open sockets hear of it."""
     response.headers["ETag"] = saves.etag(saved.version)
+    later.add_task(
+        live.announce_version,
+        state.require_broker(),
+        saved.project_id,
+        saved.version,
+        author,
+        saved.merged,
+    )
     return SaveOut(id=saved.project_id, version=saved.version, merged=saved.merged)
 
 
@@ -131,6 +143,8 @@ async def put_project(
     user: CurrentUser,
     settings: AppSettings,
     response: Response,
+    later: BackgroundTasks,
+    state: State,
     if_match: Annotated[str | None, Header(alias="If-Match", max_length=100)] = None,
 ) -> SaveOut:
     """Replace the document; `If-Match: "<version>"` must name the head."""
@@ -142,7 +156,7 @@ async def put_project(
         actor=user.user_id,
         rules=HistoryRules.from_settings(settings),
     )
-    return _saved(response, saved)
+    return _saved(response, saved, later, state, user.user_id)
 
 
 @router.patch(
@@ -155,6 +169,8 @@ async def patch_project(
     user: CurrentUser,
     settings: AppSettings,
     response: Response,
+    later: BackgroundTasks,
+    state: State,
     base: Annotated[int, Query(ge=1, le=2_000_000_000)],
     device_id: Annotated[str | None, Query(max_length=200)] = None,
 ) -> SaveOut:
@@ -171,7 +187,7 @@ async def patch_project(
         device_id=device_id,
         rules=HistoryRules.from_settings(settings),
     )
-    return _saved(response, saved)
+    return _saved(response, saved, later, state, user.user_id)
 
 
 @router.get("/projects/{project_id}/versions", response_model=VersionPage)
@@ -220,6 +236,8 @@ async def restore_version(
     user: CurrentUser,
     settings: AppSettings,
     response: Response,
+    later: BackgroundTasks,
+    state: State,
 ) -> SaveOut:
     """A new head equal to an old version."""
     row = await versions.restore_version(
@@ -229,7 +247,8 @@ async def restore_version(
         actor=user.user_id,
         rules=HistoryRules.from_settings(settings),
     )
-    return _saved(response, saves.Saved(project_id, row.version, merged=False))
+    saved = saves.Saved(project_id, row.version, merged=False)
+    return _saved(response, saved, later, state, user.user_id)
 
 
 @router.post(

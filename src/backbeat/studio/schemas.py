@@ -302,3 +302,22 @@ class BounceOut(BaseModel):
     track_id: uuid.UUID
     project_id: uuid.UUID
     version: int
+
+
+class PresenceOut(BaseModel):
+    """A device on the project's live socket."""
+
+    user_id: uuid.UUID
+    username: str | None
+    device_id: str
+    cursor: float | None
+    view_state: dict[str, Any]
+    active_tool: str | None
+    joined_at: datetime
+    last_seen_at: datetime
+
+
+class PresencePage(BaseModel):
+    """Who is in the project now, by when they joined."""
+
+    items: list[PresenceOut]

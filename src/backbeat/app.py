@@ -31,6 +31,7 @@ from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
 from backbeat.royalties import router as royalties_router
 from backbeat.studio import live_router as studio_live_router
+from backbeat.studio import me_router as studio_me_router
 from backbeat.studio import router as studio_router
 from backbeat.studio import workspace_router as studio_workspace_router
 
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(studio_router.router)
     app.include_router(studio_workspace_router.router)
     app.include_router(studio_live_router.router)
+    app.include_router(studio_me_router.router)
     app.add_middleware(NulTextMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -81,3 +81,7 @@ class NotAMember(NotFound):
 
 class AlreadyLinked(Conflict):
     """That object is already one of the project's files."""
+
+
+class PresetTooLarge(PayloadTooLarge):
+    """A preset's parameters are over the configured size."""

@@ -11,6 +11,7 @@ from backbeat.config import Settings
 from backbeat.identity.demo import load_demo_users
 from backbeat.media.demo import media_demo_loader
 from backbeat.royalties.demo import load_royalties_demo
+from backbeat.studio.demo import load_studio_demo
 
 DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
 """Loads one domain's demo rows (skipping what exists) and returns lines to show the user."""
@@ -23,6 +24,7 @@ def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
         ("catalog", load_catalog_demo),
         ("media", media_demo_loader(settings)),
         ("royalties", load_royalties_demo),
+        ("studio", load_studio_demo),
     ]
 
 

@@ -75,9 +75,12 @@ def same(a: Json, b: Json) -> bool:
     return canonical(a) == canonical(b)
 
 
-def apply_patch(document: Json, operations: list[dict[str, Any]]) -> Json:
-    """The document with the patch applied, operation by operation, naming the one that fails."""
-    result = copy.deepcopy(document)
+def apply_patch(
+    document: Json, operations: list[dict[str, Any]], *, in_place: bool = False
+) -> Json:
+    """The document with the patch applied, operation by operation, naming the one that fails
+    (`in_place`: change the given document, which a failure leaves half patched)."""
+    result = document if in_place else copy.deepcopy(document)
     for index, operation in enumerate(operations):
         try:
             single = jsonpatch.JsonPatch([operation])

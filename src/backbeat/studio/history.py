@@ -3,6 +3,7 @@ any version is rebuilt from the checkpoint before it (pure: values in, values ou
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +29,9 @@ def rebuild(rows: Sequence[StoredVersion], version: int) -> Json:
     """The document of `version` from rows running from a checkpoint up to it, in order."""
     if not rows or rows[0].checkpoint is None or rows[-1].version != version:
         raise ValueError(f"history rows do not lead from a checkpoint to version {version}")
-    document = rows[0].checkpoint
+    document = copy.deepcopy(rows[0].checkpoint)
     for row in rows[1:]:
         if row.patch is None:
             raise ValueError(f"version {row.version} has no patch")
-        document = apply_patch(document, row.patch)
+        document = apply_patch(document, row.patch, in_place=True)
     return document

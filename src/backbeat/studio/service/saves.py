@@ -92,10 +92,12 @@ def _conflict_error(conflicts: list[documents.Conflict]) -> SaveConflict:
     return SaveConflict(f"Edits since the base touch {paths}.", conflicts=listed)
 
 
-def apply_or_refuse(document: documents.Json, operations: list[dict[str, Any]]) -> documents.Json:
+def apply_or_refuse(
+    document: documents.Json, operations: list[dict[str, Any]], *, in_place: bool = False
+) -> documents.Json:
     """The patched document; 422 naming the operation that does not apply, 409 for a failed test."""
     try:
-        return documents.apply_patch(document, operations)
+        return documents.apply_patch(document, operations, in_place=in_place)
     except documents.PatchFailed as failed:
         raise PatchNotApplicable(
             f"Operation {failed.index} does not apply: {failed.reason}",
@@ -142,7 +144,8 @@ async def patch_project(
         apply_or_refuse(await document_at(session, project_id, base), operations)
         return Saved(project_id, project.version, merged=False)
     if base == project.version:
-        document = apply_or_refuse(project.document, operations)
+        # the row was loaded for this request alone: patch it in place (a failure rolls back)
+        document = apply_or_refuse(project.document, operations, in_place=True)
         new = NewVersion(document, actor, device_id, patch=documents.without_tests(operations))
     else:
         base_document = await document_at(session, project_id, base)

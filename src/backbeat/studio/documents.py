@@ -65,9 +65,14 @@ def canonical(document: Json) -> str:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def compact(document: Json) -> str:
+    """The compact JSON text of a value (what sizes are measured on)."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
 def size_of(document: Json) -> int:
     """Bytes of the compact UTF-8 JSON text."""
-    return len(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode())
+    return len(compact(document).encode())
 
 
 def same(a: Json, b: Json) -> bool:

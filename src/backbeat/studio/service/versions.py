@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Text, cast, func, insert, literal, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
@@ -49,9 +51,9 @@ class NewVersion:
     restored_from: int | None = None
 
 
-def check_size(document: Json, rules: HistoryRules) -> int:
-    """The document's size in bytes, or DocumentTooLarge."""
-    size = documents.size_of(document)
+def check_size(document: Json | str, rules: HistoryRules) -> int:
+    """The document's size in bytes (of its compact text, when given), or DocumentTooLarge."""
+    size = len(document.encode()) if isinstance(document, str) else documents.size_of(document)
     if size > rules.max_document_bytes:
         raise DocumentTooLarge(
             f"The document is {size} bytes; the limit is {rules.max_document_bytes}.",
@@ -75,42 +77,48 @@ def first_version(project: Project, author: uuid.UUID, size: int) -> ProjectVers
 async def commit_version(
     session: AsyncSession, project: Project, new: NewVersion, rules: HistoryRules
 ) -> ProjectVersion:
-    """Append the next version to a locked project and move its head there."""
-    size = check_size(new.document, rules)
+    """Append the next version to a locked project and move its head there. The document is
+    serialised once: that text is both its size and what PostgreSQL stores."""
+    text_form = documents.compact(new.document)
+    size = check_size(text_form, rules)
     patch = (
         new.patch if new.patch is not None else documents.make_patch(project.document, new.document)
     )
     number = project.version + 1
-    row = ProjectVersion(
-        project_id=project.id,
-        version=number,
-        author_id=new.author,
-        device_id=new.device_id,
-        patch=patch,
-        checkpoint=new.document if is_checkpoint(number, rules.checkpoint_every) else None,
-        size_bytes=size,
-        patch_bytes=documents.size_of(patch),
-        merged=new.merged,
-        restored_from=new.restored_from,
+    as_jsonb = cast(literal(text_form, Text), JSONB)
+    checkpoint = is_checkpoint(number, rules.checkpoint_every)
+    await session.execute(
+        insert(ProjectVersion).values(
+            project_id=project.id,
+            version=number,
+            author_id=new.author,
+            device_id=new.device_id,
+            patch=patch,
+            checkpoint=as_jsonb if checkpoint else None,
+            size_bytes=size,
+            patch_bytes=documents.size_of(patch),
+            merged=new.merged,
+            restored_from=new.restored_from,
+        )
     )
-    session.add(row)
     await session.execute(
         update(Project)
         .where(Project.id == project.id)
         .values(
-            document=new.document,
+            document=as_jsonb,
             version=number,
             document_bytes=size,
             updated_at=func.now(),
             last_saved_at=func.now(),
         )
+        .execution_options(synchronize_session=False)
     )
-    project.document, project.version, project.document_bytes = new.document, number, size
-    await session.flush()
+    for name, value in (("document", new.document), ("version", number), ("document_bytes", size)):
+        set_committed_value(project, name, value)
     await schedule_auto_snapshot(
         session, project.id, now=datetime.now(UTC), after=rules.auto_snapshot_after
     )
-    return row
+    return ProjectVersion(project_id=project.id, version=number, merged=new.merged)
 
 
 REBUILD_ROWS = text(

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Text, cast, func, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backbeat.config import Settings
 from backbeat.studio import documents

@@ -201,8 +201,20 @@ def make_projects(base: str, token: str, count: int) -> list[str]:
     return made
 
 
+def heads(base: str, token: str, projects: list[str]) -> dict[str, int]:
+    auth = {"Authorization": f"Bearer {token}"}
+    found = {}
+    for project in projects:
+        response = httpx.get(f"http://{base}/v1/projects/{project}/versions?limit=1", headers=auth)
+        found[project] = int(response.json()["head"])
+    return found
+
+
 def wrk_patches(base: str, token: str, projects: list[str], pid: int, seconds: float) -> Any:
-    setup = "\n".join(f'table.insert(free, "{p}"); bases["{p}"] = 1' for p in projects)
+    """Each connection saves on the head of a project no other connection holds (a free list
+    the Lua script keeps from the responses), so every save is a real, unconflicted one."""
+    versions = heads(base, token, projects)
+    setup = "\n".join(f'table.insert(free, "{p}"); bases["{p}"] = {v}' for p, v in versions.items())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % {"projects": setup, "token": token})
     argv = [wrk_binary(), "-t1", f"-c{len(projects)}", f"-d{max(1, round(seconds))}s", "--latency"]

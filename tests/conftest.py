@@ -14,8 +14,9 @@ import pytest
 import pytest_asyncio
 from alembic import command
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import Connection, event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
 
 from backbeat.app import create_app
 from backbeat.config import Settings
@@ -101,10 +102,52 @@ def settings_for_tests(**overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+class _RollbackOwnerSession(Session):
+    """An owner session on the test's shared connection (see `rollback_database`)."""
+
+
+_CALLER_SETTINGS = text(
+    "select current_setting('role'), coalesce(current_setting('request.jwt.claims', true), '')"
+)
+_SET_CALLER = text(
+    "select set_config('role', :role, true), set_config('request.jwt.claims', :claims, true)"
+)
+
+
+@event.listens_for(_RollbackOwnerSession, "after_begin")
+def _act_as_owner(session: Session, transaction: SessionTransaction, conn: Connection) -> None:
+    """Start as the owner: an earlier API savepoint's `set_config('role', …, true)` outlives it."""
+    if transaction.parent is None:
+        role, claims = conn.execute(_CALLER_SETTINGS).one()
+        session.info["found"] = (conn, role, claims)
+        conn.execute(_SET_CALLER, {"role": "none", "claims": ""})
+
+
+@event.listens_for(_RollbackOwnerSession, "after_transaction_end")
+def _hand_back(session: Session, transaction: SessionTransaction) -> None:
+    """Leave the connection's role and claims as found (an API session may be open around it)."""
+    found = session.info.pop("found", None) if transaction.parent is None else None
+    if found is not None:
+        conn, role, claims = found
+        conn.execute(_SET_CALLER, {"role": role, "claims": claims})
+
+
 def rollback_database(database: Database, connection: AsyncConnection) -> Database:
-    """A Database whose every session joins the test's transaction as a savepoint."""
-    sessions = sessionmaker_for(connection)
-    return Database(database.urls, database.api_engine, database.owner_engine, sessions, sessions)
+    """A Database whose every session joins the test's transaction as a savepoint.
+
+    API and owner sessions share the test's one connection (the rollback needs it), so owner
+    sessions switch to the owner role themselves, as a fresh owner connection would be.
+    """
+    api_sessions = sessionmaker_for(connection)
+    owner_sessions = async_sessionmaker(
+        bind=connection,
+        expire_on_commit=False,
+        join_transaction_mode="create_savepoint",
+        sync_session_class=_RollbackOwnerSession,
+    )
+    return Database(
+        database.urls, database.api_engine, database.owner_engine, api_sessions, owner_sessions
+    )
 
 
 @pytest_asyncio.fixture(loop_scope="session")

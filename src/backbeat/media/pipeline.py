@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat import jobs
 from backbeat.config import Settings
-from backbeat.db import Claims
+from backbeat.db import Claims, session_scope
 from backbeat.errors import AppError
 from backbeat.media import service
 from backbeat.media.cid import ContentHasher
@@ -139,7 +139,7 @@ async def set_stage(
     upload.state, upload.progress = state, progress
     for name, value in values.items():
         setattr(upload, name, value)
-    async with service.owner_scope(ctx.database) as session:
+    async with session_scope(ctx.database) as session:
         await session.execute(
             update(Upload)
             .where(Upload.id == upload.id)

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from backbeat.db import Claims
+from backbeat.db import Claims, session_scope
 from backbeat.edge import DbSession, RequestClaims, Slot, State
 from backbeat.errors import AppError, Unprocessable
 from backbeat.media import multipart, service, signing, tus
@@ -126,7 +126,7 @@ async def _readable_object(
     if given_signature is not None:
         key = signing.signing_key(ctx.settings.secret_key.get_secret_value())
         signing.verify(key, bucket, path, expires or 0, given_signature)
-        async with service.owner_scope(ctx.database) as session:
+        async with session_scope(ctx.database) as session:
             return await service.find_object(session, bucket, path)
     async with service.user_scope(ctx.database, claims) as session:
         return await service.find_object(session, bucket, path)
@@ -196,7 +196,7 @@ async def _events(
 
 async def _recheck(ctx: MediaContext, upload_id: uuid.UUID) -> str | None:
     """After a quiet spell, the stored state if it is final (an event may have been missed)."""
-    async with service.owner_scope(ctx.database) as session:
+    async with session_scope(ctx.database) as session:
         upload = await session.get(Upload, upload_id)
     if upload is None or upload.state in TERMINAL:
         return service.upload_event(upload) if upload else None

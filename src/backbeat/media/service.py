@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
-from backbeat.db import Claims, Database, apply_claims, session_scope
+from backbeat.db import Claims, Database, apply_claims
 from backbeat.errors import Unauthorized
 from backbeat.media import links
 from backbeat.media.errors import (
@@ -58,14 +58,6 @@ async def user_scope(database: Database, claims: Claims) -> AsyncIterator[AsyncS
     """A short transaction as the caller, row-level security in force."""
     async with database.api_sessions() as session, session.begin():
         await apply_claims(session, claims)
-        yield session
-
-
-@asynccontextmanager
-async def owner_scope(database: Database) -> AsyncIterator[AsyncSession]:
-    """A short owner transaction for pipeline bookkeeping (states, failures)."""
-    async with session_scope(database) as session:
-        await session.execute(text("reset role; select set_config('request.jwt.claims', '', true)"))
         yield session
 
 

@@ -17,7 +17,7 @@ from typing import BinaryIO
 import anyio
 from sqlalchemy import select, update
 
-from backbeat.db import Claims
+from backbeat.db import Claims, session_scope
 from backbeat.errors import BadRequest
 from backbeat.media import pipeline, service
 from backbeat.media.errors import (
@@ -206,7 +206,7 @@ async def _record_offset(ctx: MediaContext, claims: Claims, upload: Upload, file
     file.flush()
     upload.offset = file.tell()
     upload.expires_at = _expiry(ctx)
-    async with service.owner_scope(ctx.database) as session:
+    async with session_scope(ctx.database) as session:
         await session.execute(
             update(Upload)
             .where(Upload.id == upload.id)

@@ -21,10 +21,12 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.catalog.demo import ARTISTS
 from backbeat.catalog.models import Track
 from backbeat.catalog.schemas import TrackPatch
 from backbeat.catalog.service.tracks import patch_track
 from backbeat.config import Settings
+from backbeat.identity.models import User
 from backbeat.media import pipeline, service
 from backbeat.media.models import MediaObject, Upload
 from backbeat.media.storage import Storage
@@ -172,9 +174,6 @@ def demo_files(track: Track, number: int) -> tuple[DemoFile, DemoFile]:
 
 async def demo_tracks(session: AsyncSession) -> list[tuple[int, Track]]:
     """The catalog demo's tracks, by their number (import key `demo:<n>`)."""
-    from backbeat.catalog.demo import ARTISTS
-    from backbeat.identity.models import User
-
     artists = select(User.id).where(User.username.in_(ARTISTS))
     tracks = await session.scalars(
         select(Track).where(Track.import_key.like("demo:%"), Track.created_by.in_(artists))

@@ -27,6 +27,7 @@ from backbeat.media.errors import (
 )
 from backbeat.media.models import AudioFile, Bucket, MediaObject, Upload
 from backbeat.media.storage import LocalStorage, Storage
+from backbeat.media.storage_s3 import S3Storage
 from backbeat.realtime import Broker
 
 MAX_PATH_LENGTH = 1024
@@ -47,8 +48,6 @@ class MediaContext:
 def storage_for(settings: Settings) -> Storage:
     """The configured backend: the local data dir, or an S3-compatible store."""
     if settings.storage_backend == "s3":
-        from backbeat.media.storage_s3 import S3Storage  # boto3 loads only when configured
-
         return S3Storage.from_settings(settings)
     return LocalStorage(settings.media_dir)
 

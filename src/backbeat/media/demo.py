@@ -150,10 +150,17 @@ async def store_file(
     staged_path = storage.staging_file()
     staged_path.write_bytes(file.data)
     upload = Upload(
-        id=uuid.uuid4(), bucket=DEMO_BUCKET, path=file.path, owner_id=owner, protocol="demo",
-        claimed_type=file.content_type, metadata_={"demo": True}, length=len(file.data),
-        offset=len(file.data), state="analysing",
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        bucket=DEMO_BUCKET,
+        path=file.path,
+        owner_id=owner,
+        protocol="demo",
+        claimed_type=file.content_type,
+        metadata_={"demo": True},
+        length=len(file.data),
+        offset=len(file.data),
+        state="analysing",
+    )
     session.add(upload)
     await session.flush()
     bucket = await service.get_bucket(session, DEMO_BUCKET)

@@ -179,10 +179,19 @@ async def _open_upload(
     path = service.check_path(given, owner) if given else service.default_path(owner, form.filename)
     assert form.file is not None
     upload = Upload(
-        id=uuid.uuid4(), bucket=bucket.name, path=path, owner_id=owner, protocol="multipart",
-        claimed_type=form.claimed_type, preset=preset, metadata_=user_metadata(form.fields),
-        length=form.file.size, offset=form.file.size, state="receiving", progress=0,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        bucket=bucket.name,
+        path=path,
+        owner_id=owner,
+        protocol="multipart",
+        claimed_type=form.claimed_type,
+        preset=preset,
+        metadata_=user_metadata(form.fields),
+        length=form.file.size,
+        offset=form.file.size,
+        state="receiving",
+        progress=0,
+    )
     async with service.user_scope(ctx.database, claims) as session:
         session.add(upload)
         await session.flush()

@@ -27,7 +27,7 @@ from backbeat.catalog.schemas import TrackPatch
 from backbeat.catalog.service.tracks import patch_track
 from backbeat.config import Settings
 from backbeat.identity.models import User
-from backbeat.media import pipeline, service
+from backbeat.media import pipeline, service, staging
 from backbeat.media.models import MediaObject, Upload
 from backbeat.media.storage import Storage
 
@@ -164,7 +164,7 @@ async def store_file(
     session.add(upload)
     await session.flush()
     bucket = await service.get_bucket(session, DEMO_BUCKET)
-    staged = pipeline.hash_file(staged_path)
+    staged = staging.hash_file(staged_path)
     stored = await pipeline.ingest(session, storage, settings, upload, bucket, staged)
     return stored.id
 

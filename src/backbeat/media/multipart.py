@@ -16,11 +16,11 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from backbeat.db import Claims
 from backbeat.errors import Unprocessable
-from backbeat.media import pipeline, service
+from backbeat.media import pipeline, service, staging
 from backbeat.media.errors import InvalidMetadata
 from backbeat.media.models import Bucket, MediaObject, Upload
-from backbeat.media.pipeline import Receiver, Staged
 from backbeat.media.service import MediaContext
+from backbeat.media.staging import Receiver, Staged
 
 MAX_FIELD_BYTES = 64 * 1024
 FIELDS = ("path", "metadata", "preset")
@@ -157,10 +157,8 @@ async def upload_multipart(
         left = ctx.settings.media_quota_bytes - await service.used_bytes(
             session, owner, bucket.name
         )
-    limit = pipeline.size_limit(bucket, left)
-    form = await read_form(
-        content_type, body, lambda: pipeline.Receiver(ctx.storage.staging_file(), limit)
-    )
+    limit = staging.size_limit(bucket, left)
+    form = await read_form(content_type, body, lambda: Receiver(ctx.storage.staging_file(), limit))
     assert form.file is not None
     try:
         upload = await _open_upload(ctx, claims, owner, bucket, form)

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from backbeat.db import Claims, session_scope
 from backbeat.errors import BadRequest
-from backbeat.media import pipeline, service
+from backbeat.media import pipeline, service, staging
 from backbeat.media.errors import (
     FileTooLarge,
     ObjectExists,
@@ -178,7 +178,7 @@ async def append(
         finally:
             await _record_offset(ctx, claims, upload, file)
         if upload.offset == upload.length:
-            staged = await anyio.to_thread.run_sync(pipeline.hash_file, path)
+            staged = await anyio.to_thread.run_sync(staging.hash_file, path)
             await pipeline.process(ctx, claims, upload, bucket, staged)
     return upload
 

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import httpx
 from PIL import Image
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backbeat.edge import state_of
 from backbeat.media.cid import cid_v1_raw
@@ -239,6 +239,30 @@ class TestListAndDelete:
         )
         assert [o["path"] for o in second.json()["items"]] == [f"{alice}/set/2.wav"]
         assert second.json()["next_cursor"] is None
+
+    async def test_a_page_costs_the_same_queries_however_many_audio_files_it_holds(
+        self, api: httpx.AsyncClient, alice: uuid.UUID, connection: AsyncConnection
+    ) -> None:
+        async def statements_for_one_page() -> int:
+            seen: list[str] = []
+
+            def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+                seen.append(statement)
+
+            target = connection.sync_connection
+            event.listen(target, "before_cursor_execute", record)
+            try:
+                page = await api.get("/v1/storage/ip-track-assets/objects", headers=as_user(alice))
+            finally:
+                event.remove(target, "before_cursor_execute", record)
+            assert all(item["audio_file_id"] for item in page.json()["items"])
+            return len(seen)
+
+        await upload(api, alice, wav_bytes(freq=300), path=f"{alice}/0.wav")
+        with_one = await statements_for_one_page()
+        for index in range(1, 4):
+            await upload(api, alice, wav_bytes(freq=300 + index), path=f"{alice}/{index}.wav")
+        assert await statements_for_one_page() == with_one
 
     async def test_delete_releases_the_bytes_to_the_sweep(
         self,

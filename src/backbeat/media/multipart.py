@@ -18,8 +18,8 @@ from backbeat.db import Claims
 from backbeat.errors import Unprocessable
 from backbeat.media import pipeline, service, staging
 from backbeat.media.errors import InvalidMetadata
-from backbeat.media.models import Bucket, MediaObject, Upload
-from backbeat.media.service import MediaContext
+from backbeat.media.models import Bucket, Upload
+from backbeat.media.service import MediaContext, StoredObject
 from backbeat.media.staging import Receiver, Staged
 
 MAX_FIELD_BYTES = 64 * 1024
@@ -143,14 +143,26 @@ class _Parser:
                 part.receiver.discard()
 
 
-async def upload_multipart(
+@dataclass(frozen=True)
+class UploadedObject:
+    """A plain upload's outcome: the object (with its audio file's id) and the upload's record."""
+
+    stored: StoredObject
+    upload: Upload
+
+
+async def upload_object(
     ctx: MediaContext,
     claims: Claims,
     bucket_name: str,
     content_type: str,
     body: AsyncIterator[bytes],
-) -> tuple[MediaObject, Upload]:
-    """POST …/objects: stream the form's file into staging under the limit, then the pipeline."""
+) -> UploadedObject:
+    """POST …/objects: the form's file streamed into staging under the limit, then the pipeline.
+
+    No transaction is open while bytes arrive: one reads the bucket and the quota left, one
+    opens the upload row, then the pipeline runs its own.
+    """
     owner = service.actor_of(claims)
     async with service.user_scope(ctx.database, claims) as session:
         bucket = await service.get_bucket(session, bucket_name)
@@ -165,7 +177,8 @@ async def upload_multipart(
     except BaseException:
         form.file.path.unlink(missing_ok=True)
         raise
-    return await pipeline.process(ctx, claims, upload, bucket, form.file), upload
+    stored = await pipeline.process(ctx, claims, upload, bucket, form.file)
+    return UploadedObject(stored, upload)
 
 
 async def _open_upload(

@@ -24,12 +24,12 @@ from backbeat import jobs
 from backbeat.config import Settings
 from backbeat.db import Claims, session_scope
 from backbeat.errors import AppError
-from backbeat.media import service
+from backbeat.media import progress, service
 from backbeat.media.errors import InvalidParent, InvalidPreset, ObjectExists
 from backbeat.media.images import PRESETS, compress_image, make_thumbnail
 from backbeat.media.models import AudioFile, Bucket, MediaObject, Upload
 from backbeat.media.probe import Validated
-from backbeat.media.service import MediaContext
+from backbeat.media.service import MediaContext, StoredObject
 from backbeat.media.staging import Staged, hash_file
 from backbeat.media.storage import Storage
 from backbeat.media.validation import validate_bytes
@@ -45,19 +45,19 @@ def check_preset(preset: str | None) -> str | None:
 
 
 async def set_stage(
-    ctx: MediaContext, upload: Upload, state: str, progress: int, **values: Any
+    ctx: MediaContext, upload: Upload, state: str, percent: int, **values: Any
 ) -> None:
-    """Record a stage and publish it."""
-    upload.state, upload.progress = state, progress
+    """Commit a stage in its own short owner transaction, then publish it: GET and SSE agree."""
+    upload.state, upload.progress = state, percent
     for name, value in values.items():
         setattr(upload, name, value)
     async with session_scope(ctx.database) as session:
         await session.execute(
             update(Upload)
             .where(Upload.id == upload.id)
-            .values(state=state, progress=progress, updated_at=datetime.now(UTC), **values)
+            .values(state=state, progress=percent, updated_at=datetime.now(UTC), **values)
         )
-    await ctx.broker.publish(service.upload_channel(upload.id), service.upload_event(upload))
+    await progress.publish(ctx.broker, upload)
 
 
 @dataclass
@@ -73,8 +73,9 @@ class Prepared:
 
 async def process(
     ctx: MediaContext, claims: Claims, upload: Upload, bucket: Bucket, staged: Staged
-) -> MediaObject:
-    """Run the stages; on any refusal mark the upload failed and leave nothing behind."""
+) -> StoredObject:
+    """Run the stages, each recorded in a short transaction of its own, none held open over the
+    slow work (decoding, compressing); on any refusal mark the upload failed, leave nothing."""
     prepared: Prepared | None = None
     try:
         await set_stage(ctx, upload, "analysing", 0)
@@ -89,7 +90,7 @@ async def process(
     finally:
         for path in _staged_paths(staged, prepared):
             path.unlink(missing_ok=True)
-    await ctx.broker.publish(service.upload_channel(upload.id), service.upload_event(upload))
+    await progress.publish(ctx.broker, upload)
     return stored
 
 
@@ -140,15 +141,15 @@ async def compress(
 
 async def store_and_finalise(
     ctx: MediaContext, claims: Claims, upload: Upload, prepared: Prepared
-) -> MediaObject:
+) -> StoredObject:
     """One transaction as the caller: quota, object row, bytes into place, audio record."""
     async with service.user_scope(ctx.database, claims) as session:
         stored = await store(session, ctx.storage, ctx.settings, upload, prepared)
         upload.state, upload.progress = "finalising", 80
-        await ctx.broker.publish(service.upload_channel(upload.id), service.upload_event(upload))
-        await finalise(session, upload, stored, prepared)
+        await progress.publish(ctx.broker, upload)
+        audio_file_id = await finalise(session, upload, stored, prepared)
     upload.state, upload.progress, upload.object_id = "complete", 100, stored.id
-    return stored
+    return StoredObject(stored, audio_file_id)
 
 
 async def store(
@@ -205,9 +206,10 @@ async def ingest(
 
 async def finalise(
     session: AsyncSession, upload: Upload, stored: MediaObject, prepared: Prepared
-) -> None:
-    """The audio record and its analysis job, then the upload marked complete."""
+) -> uuid.UUID | None:
+    """The audio record and its analysis job, then the upload marked complete; the record's id."""
     audio = prepared.validated.audio
+    record: AudioFile | None = None
     if audio is not None:
         record = AudioFile(
             id=uuid.uuid4(),
@@ -240,6 +242,7 @@ async def finalise(
             updated_at=datetime.now(UTC),
         )
     )
+    return record.id if record is not None else None
 
 
 async def parent_file(session: AsyncSession, value: object) -> uuid.UUID | None:

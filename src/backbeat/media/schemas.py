@@ -72,6 +72,13 @@ class UploadedObjectOut(ObjectOut):
 
     upload: UploadOut
 
+    @classmethod
+    def of_upload(
+        cls, stored: MediaObject, audio_file_id: uuid.UUID | None, upload: Upload
+    ) -> UploadedObjectOut:
+        out = ObjectOut.of(stored, audio_file_id)
+        return cls(**out.model_dump(), upload=UploadOut.of(upload))
+
 
 class ObjectPage(BaseModel):
     """A page of objects and the cursor for the next one."""

@@ -1,21 +1,23 @@
-"""Media use cases that read and delete: buckets, paths, quotas, objects, uploads, audio files."""
+"""Media use cases that read, sign and delete: buckets, paths, quotas, objects, uploads, audio."""
 
 from __future__ import annotations
 
-import json
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
-from backbeat.db import Claims, Database, apply_claims
-from backbeat.errors import Unauthorized
-from backbeat.media import links
+from backbeat.db import Claims, Database, apply_claims, session_scope
+from backbeat.errors import Unauthorized, Unprocessable
+from backbeat.media import links, signing
 from backbeat.media.errors import (
     AudioFileNotFound,
     BucketNotFound,
@@ -33,6 +35,7 @@ from backbeat.realtime import Broker
 MAX_PATH_LENGTH = 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 LIST_LIMIT = 100
+Variant = Literal["original", "thumbnail"]
 
 
 @dataclass(frozen=True)
@@ -138,12 +141,20 @@ async def find_object(session: AsyncSession, bucket: str, path: str) -> MediaObj
     return found
 
 
-async def audio_file_id_of(session: AsyncSession, object_id: uuid.UUID) -> uuid.UUID | None:
-    """The audio file record of an object, if it is audio."""
-    found: uuid.UUID | None = await session.scalar(
-        select(AudioFile.id).where(AudioFile.object_id == object_id)
-    )
-    return found
+@dataclass(frozen=True)
+class StoredObject:
+    """An object with the id of its audio file record (None unless it is audio)."""
+
+    object: MediaObject
+    audio_file_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class ObjectListing:
+    """A page of objects and the cursor (a path) of the next page, if there may be one."""
+
+    items: list[StoredObject]
+    next_cursor: str | None
 
 
 async def list_objects(
@@ -154,18 +165,102 @@ async def list_objects(
     prefix: str = "",
     cursor: str | None = None,
     limit: int = LIST_LIMIT,
-) -> list[MediaObject]:
-    """The caller's own objects in a bucket, by path, after the cursor (a path)."""
+) -> ObjectListing:
+    """The caller's own objects in a bucket, by path, after the cursor; one query for the page."""
     await get_bucket(session, bucket)
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    query = select(MediaObject).where(
-        MediaObject.bucket == bucket,
-        MediaObject.owner_id == actor,
-        MediaObject.path.like(escaped + "%", escape="\\"),
+    query = (
+        select(MediaObject, AudioFile.id)
+        .outerjoin(AudioFile, AudioFile.object_id == MediaObject.id)
+        .where(
+            MediaObject.bucket == bucket,
+            MediaObject.owner_id == actor,
+            MediaObject.path.like(escaped + "%", escape="\\"),
+        )
     )
     if cursor:
         query = query.where(MediaObject.path > cursor)
-    return list(await session.scalars(query.order_by(MediaObject.path).limit(limit)))
+    rows = await session.execute(query.order_by(MediaObject.path).limit(limit))
+    items = [StoredObject(found, audio_file_id) for found, audio_file_id in rows.tuples()]
+    next_cursor = items[-1].object.path if len(items) == limit else None
+    return ObjectListing(items, next_cursor)
+
+
+@dataclass(frozen=True)
+class ObjectContent:
+    """What a download serves: the object's bytes, or its thumbnail's."""
+
+    sha256: str
+    size: int
+    content_type: str
+
+
+async def read_object(
+    ctx: MediaContext,
+    claims: Claims,
+    bucket: str,
+    path: str,
+    *,
+    variant: Variant = "original",
+    expires: int | None = None,
+    signature: str | None = None,
+) -> ObjectContent:
+    """Public objects to anyone, private ones to their owner or to a signed URL's holder."""
+    stored = await _readable_object(ctx, claims, bucket, path, expires, signature)
+    if variant == "original":
+        return ObjectContent(stored.sha256, stored.size, stored.content_type)
+    if stored.thumbnail_sha256 is None:
+        raise ObjectNotFound("This object has no thumbnail.")
+    size = await ctx.storage.size(stored.thumbnail_sha256)
+    return ObjectContent(stored.thumbnail_sha256, size, "image/webp")
+
+
+async def _readable_object(
+    ctx: MediaContext,
+    claims: Claims,
+    bucket: str,
+    path: str,
+    expires: int | None,
+    signature: str | None,
+) -> MediaObject:
+    """A signed URL reads as the owner would; otherwise row-level security decides."""
+    if signature is not None:
+        key = signing.signing_key(ctx.settings.secret_key.get_secret_value())
+        signing.verify(key, bucket, path, expires or 0, signature)
+        async with session_scope(ctx.database) as session:
+            return await find_object(session, bucket, path)
+    async with user_scope(ctx.database, claims) as session:
+        return await find_object(session, bucket, path)
+
+
+@dataclass(frozen=True)
+class SignedUrl:
+    """A URL anyone holding it can download with until it expires."""
+
+    url: str
+    expires_at: datetime
+
+
+async def sign_url(
+    session: AsyncSession,
+    settings: Settings,
+    bucket: str,
+    path: str,
+    expires_in: int | None,
+    *,
+    actor: uuid.UUID,
+) -> SignedUrl:
+    """An expiring URL to one of the caller's objects (default and longest life: settings)."""
+    stored = await find_object(session, bucket, path)
+    if stored.owner_id != actor:
+        raise ObjectNotFound(f"No object at {bucket}/{path}.")
+    ttl = expires_in or settings.signed_url_ttl_seconds
+    if ttl > settings.signed_url_max_ttl_seconds:
+        raise Unprocessable(f"expires_in is at most {settings.signed_url_max_ttl_seconds} seconds")
+    expires = int(time.time()) + ttl
+    key = signing.signing_key(settings.secret_key.get_secret_value())
+    url = signing.signed_url(settings.public_base_url, key, bucket, path, expires)
+    return SignedUrl(url, datetime.fromtimestamp(expires, UTC))
 
 
 async def delete_object(session: AsyncSession, bucket: str, path: str, *, actor: uuid.UUID) -> None:
@@ -178,10 +273,10 @@ async def delete_object(session: AsyncSession, bucket: str, path: str, *, actor:
     await session.flush()
 
 
-async def get_upload(session: AsyncSession, upload_id: uuid.UUID) -> Upload:
-    """An upload the caller may see, or 404."""
+async def upload_status(session: AsyncSession, upload_id: uuid.UUID, *, actor: uuid.UUID) -> Upload:
+    """Where one of the caller's uploads is, or 404 (row-level security hides others' too)."""
     upload = await session.get(Upload, upload_id)
-    if upload is None:
+    if upload is None or upload.owner_id != actor:
         raise UploadNotFound(f"No upload {upload_id}.")
     return upload
 
@@ -192,6 +287,22 @@ async def get_audio_file(session: AsyncSession, audio_file_id: uuid.UUID) -> Aud
     if found is None:
         raise AudioFileNotFound(f"No audio file {audio_file_id}.")
     return found
+
+
+@dataclass(frozen=True)
+class AudioFileView:
+    """An audio file's record and its waveform at the resolution asked for."""
+
+    audio: AudioFile
+    waveform: list[list[float]] | None
+
+
+async def read_audio_file(
+    session: AsyncSession, audio_file_id: uuid.UUID, *, points: int | None = None
+) -> AudioFileView:
+    """Analysis results; `points` merges the stored waveform down to that many buckets."""
+    audio = await get_audio_file(session, audio_file_id)
+    return AudioFileView(audio, resample_waveform(audio.waveform, points))
 
 
 def resample_waveform(
@@ -205,24 +316,3 @@ def resample_waveform(
         part = peaks[index * len(peaks) // points : (index + 1) * len(peaks) // points]
         merged.append([min(p[0] for p in part), max(p[1] for p in part)])
     return merged
-
-
-def upload_channel(upload_id: uuid.UUID) -> str:
-    """The realtime channel an upload's progress is published on."""
-    return f"media.upload:{upload_id}"
-
-
-def upload_event(upload: Upload) -> str:
-    """The JSON an SSE subscriber receives for a state change."""
-    return json.dumps(
-        {
-            "id": str(upload.id),
-            "state": upload.state,
-            "progress": upload.progress,
-            "offset": upload.offset,
-            "length": upload.length,
-            "object_id": str(upload.object_id) if upload.object_id else None,
-            "failure_code": upload.failure_code,
-            "failure_reason": upload.failure_reason,
-        }
-    )

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from backbeat.db import Claims, session_scope
 from backbeat.errors import BadRequest
-from backbeat.media import pipeline, service, staging
+from backbeat.media import pipeline, progress, service, staging
 from backbeat.media.errors import (
     FileTooLarge,
     ObjectExists,
@@ -27,6 +27,7 @@ from backbeat.media.errors import (
     TusVersionUnsupported,
     UploadExpired,
     UploadLocked,
+    UploadNotFound,
     UploadNotReceiving,
 )
 from backbeat.media.models import MediaObject, Upload
@@ -124,14 +125,18 @@ def _expiry(ctx: MediaContext) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=ctx.settings.tus_expiry_seconds)
 
 
-async def status(ctx: MediaContext, claims: Claims, upload_id: uuid.UUID) -> Upload:
-    """HEAD: the upload with its offset as the bytes on disk say."""
-    service.actor_of(claims)
+async def status(
+    ctx: MediaContext, claims: Claims, upload_id: uuid.UUID, *, bucket: str | None = None
+) -> Upload:
+    """HEAD: the upload (in `bucket`, when given) with its offset as the bytes on disk say."""
+    owner = service.actor_of(claims)
     async with service.user_scope(ctx.database, claims) as session:
-        upload = await service.get_upload(session, upload_id)
+        upload = await service.upload_status(session, upload_id, actor=owner)
     _check_alive(upload)
     if upload.state == "receiving":
         upload.offset = _size_on_disk(ctx, upload)
+    if bucket is not None and upload.bucket != bucket:
+        raise UploadNotFound(f"No upload {upload_id} in {bucket}.")
     return upload
 
 
@@ -212,4 +217,4 @@ async def _record_offset(ctx: MediaContext, claims: Claims, upload: Upload, file
             .where(Upload.id == upload.id)
             .values(offset=upload.offset, expires_at=upload.expires_at)
         )
-    await ctx.broker.publish(service.upload_channel(upload.id), service.upload_event(upload))
+    await progress.publish(ctx.broker, upload)

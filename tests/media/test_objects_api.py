@@ -17,28 +17,16 @@ from backbeat.media.cid import cid_v1_raw
 from backbeat.media.models import Blob
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import sweep_blobs
-from tests.media.conftest import as_user, leftovers, object_count, png_bytes, wav_bytes
-from tests.media.test_images import geotagged_jpeg
-
-GPS_IFD = 0x8825
-
-
-async def upload(
-    api: httpx.AsyncClient,
-    user: uuid.UUID | None,
-    data: bytes,
-    *,
-    bucket: str = "ip-track-assets",
-    name: str = "a.wav",
-    mime: str = "audio/wav",
-    **fields: str,
-) -> httpx.Response:
-    return await api.post(
-        f"/v1/storage/{bucket}/objects",
-        files={"file": (name, data, mime)},
-        data=fields,
-        headers=as_user(user),
-    )
+from tests.media.factories import (
+    GPS_IFD,
+    as_user,
+    geotagged_jpeg,
+    leftovers,
+    object_count,
+    png_bytes,
+    upload,
+    wav_bytes,
+)
 
 
 class TestMultipartUpload:

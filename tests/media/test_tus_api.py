@@ -18,7 +18,7 @@ from starlette.types import Message
 
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import expire_uploads
-from tests.media.conftest import TEST_USER_HEADER, as_user, leftovers, object_count, wav_bytes
+from tests.media.factories import TEST_USER_HEADER, as_user, leftovers, object_count, wav_bytes
 
 TUS = {"Tus-Resumable": "1.0.0"}
 BUCKET_URL = "/v1/storage/ip-track-assets/uploads"

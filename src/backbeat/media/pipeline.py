@@ -142,11 +142,14 @@ async def compress(
 async def store_and_finalise(
     ctx: MediaContext, claims: Claims, upload: Upload, prepared: Prepared
 ) -> StoredObject:
-    """One transaction as the caller: quota, object row, bytes into place, audio record."""
+    """One transaction as the caller: quota, object row, bytes into place, audio record.
+
+    The finalising stage is committed beside it (it only updates the upload row, which the
+    object's foreign key merely key-share locks), so it is as visible as every other stage.
+    """
     async with service.user_scope(ctx.database, claims) as session:
         stored = await store(session, ctx.storage, ctx.settings, upload, prepared)
-        upload.state, upload.progress = "finalising", 80
-        await progress.publish(ctx.broker, upload)
+        await set_stage(ctx, upload, "finalising", 80)
         audio_file_id = await finalise(session, upload, stored, prepared)
     upload.state, upload.progress, upload.object_id = "complete", 100, stored.id
     return StoredObject(stored, audio_file_id)

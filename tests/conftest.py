@@ -7,6 +7,7 @@ import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -14,9 +15,9 @@ import pytest
 import pytest_asyncio
 from alembic import command
 from fastapi import FastAPI
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Result, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from backbeat.app import create_app
 from backbeat.config import Settings
@@ -103,40 +104,59 @@ def settings_for_tests(**overrides: object) -> Settings:
 
 
 class _RollbackOwnerSession(Session):
-    """An owner session on the test's shared connection (see `rollback_database`)."""
+    """An owner session on the test's shared connection: each statement runs as the owner.
+
+    API sessions on the same connection set the caller's role with `set_config(…, true)`, which
+    outlives their savepoint, and one may still be open around (or interleaved with) an owner
+    session, e.g. a request's DbSession and identity's AuthSession. So the owner role is taken
+    for each owner statement and flush, and the caller's role and claims given back after it.
+    """
 
 
-_CALLER_SETTINGS = text(
+_CALLER = text(
     "select current_setting('role'), coalesce(current_setting('request.jwt.claims', true), '')"
 )
-_SET_CALLER = text(
+_BECOME = text(
     "select set_config('role', :role, true), set_config('request.jwt.claims', :claims, true)"
 )
 
 
-@event.listens_for(_RollbackOwnerSession, "after_begin")
-def _act_as_owner(session: Session, transaction: SessionTransaction, conn: Connection) -> None:
-    """Start as the owner: an earlier API savepoint's `set_config('role', …, true)` outlives it."""
-    if transaction.parent is None:
-        role, claims = conn.execute(_CALLER_SETTINGS).one()
-        session.info["found"] = (conn, role, claims)
-        conn.execute(_SET_CALLER, {"role": "none", "claims": ""})
+def _become_owner(conn: Connection) -> tuple[str, str]:
+    """Switch to the owner; the caller's role and claims, to give back."""
+    role, claims = conn.execute(_CALLER).one()
+    conn.execute(_BECOME, {"role": "none", "claims": ""})
+    return str(role), str(claims)
 
 
-@event.listens_for(_RollbackOwnerSession, "after_transaction_end")
-def _hand_back(session: Session, transaction: SessionTransaction) -> None:
-    """Leave the connection's role and claims as found (an API session may be open around it)."""
-    found = session.info.pop("found", None) if transaction.parent is None else None
-    if found is not None:
-        conn, role, claims = found
-        conn.execute(_SET_CALLER, {"role": role, "claims": claims})
+def _give_back(conn: Connection, caller: tuple[str, str]) -> None:
+    """The caller's role and claims again (after an error, the savepoint's rollback does it)."""
+    conn.execute(_BECOME, {"role": caller[0], "claims": caller[1]})
+
+
+@event.listens_for(_RollbackOwnerSession, "do_orm_execute")
+def _execute_as_owner(state: ORMExecuteState) -> Result[Any]:
+    conn = state.session.connection()
+    caller = _become_owner(conn)
+    result = state.invoke_statement()
+    _give_back(conn, caller)
+    return result
+
+
+@event.listens_for(_RollbackOwnerSession, "before_flush")
+def _flush_as_owner(session: Session, context: UOWTransaction, instances: object) -> None:
+    session.info["caller"] = _become_owner(session.connection())
+
+
+@event.listens_for(_RollbackOwnerSession, "after_flush")
+def _flushed(session: Session, context: UOWTransaction) -> None:
+    _give_back(session.connection(), session.info.pop("caller"))
 
 
 def rollback_database(database: Database, connection: AsyncConnection) -> Database:
     """A Database whose every session joins the test's transaction as a savepoint.
 
     API and owner sessions share the test's one connection (the rollback needs it), so owner
-    sessions switch to the owner role themselves, as a fresh owner connection would be.
+    sessions run as the owner by themselves, as on a fresh owner connection.
     """
     api_sessions = sessionmaker_for(connection)
     owner_sessions = async_sessionmaker(

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backbeat.db import USER_ROLE, Claims, Database, apply_claims, session_scope
+from backbeat.media.models import Blob
 from tests.conftest import rollback_database
 
 WHO = text("select current_user = session_user, current_user")
@@ -41,3 +42,18 @@ class TestRollbackDatabase:
                 assert (await caller(owner))[0]
             assert await caller(api) == (False, USER_ROLE)
             assert await api.scalar(CLAIMS) == claims.as_json()
+
+    async def test_interleaved_sessions_each_keep_their_role(
+        self, database: Database, connection: AsyncConnection
+    ) -> None:
+        rolled_back = rollback_database(database, connection)
+        claims = Claims(sub=str(uuid.uuid4()))
+        async with rolled_back.api_sessions() as api, api.begin():
+            await apply_claims(api, claims)
+            async with rolled_back.owner_sessions() as owner, owner.begin():
+                assert (await caller(owner))[0]
+                assert await caller(api) == (False, USER_ROLE)
+                assert await api.scalar(CLAIMS) == claims.as_json()
+                owner.add(Blob(sha256="ab" * 32))  # the API roles may not write blobs
+                await owner.flush()
+                assert await caller(api) == (False, USER_ROLE)

@@ -11,7 +11,7 @@ import time
 
 import httpx
 
-from backbeat.identity.passwords import hash_password
+from backbeat.identity.password_hashing import hash_password
 from bench.support import LoadResult, api_server, drive, median, migrated_database, ratio_line
 
 CONCURRENCY = 16

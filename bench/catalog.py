@@ -21,11 +21,9 @@ from urllib.parse import urlencode
 
 import httpx
 import psycopg
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 
-from backbeat.catalog.service.lineage import ANCESTORS_SQL
-from backbeat.catalog.service.search import SearchQuery, build_sql
+from backbeat.catalog.service.lineage import LINEAGE_READS
+from backbeat.catalog.service.search import SearchQuery, build_read
 from backbeat.db import ANONYMOUS
 from backbeat.embedded import DatabaseUrls
 from bench.support import (
@@ -46,7 +44,6 @@ USERS = max(10, TRACKS // 50)
 CHAIN_DEPTH = 12
 LINEAGE_DEPTH = 10
 TARGET = 0.35
-PSYCOPG = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
 
 WORDS_TEXT = (
     "midnight city neon dream echo fire golden heart island jungle kiss lunar motion night "
@@ -273,23 +270,19 @@ def as_search_query(params: dict[str, str]) -> SearchQuery:
     )
 
 
-def as_psycopg(sql: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The service's SQLAlchemy text, compiled exactly as SQLAlchemy sends it to psycopg."""
-    return text(sql).compile(dialect=PSYCOPG).string, params
-
-
 def search_statements(mix: list[dict[str, str]]) -> list[tuple[str, dict[str, Any]]]:
     """The statement the service runs for each query of the mix (from its own build_sql)."""
     statements = []
     for params in mix:
-        sql, bound, _ = build_sql(as_search_query(params))
-        statements.append(as_psycopg(sql, bound))
+        read, bound, _ = build_read(as_search_query(params))
+        statements.append((read.sql, bound))
     return statements
 
 
 def lineage_statements(tips: list[uuid.UUID]) -> list[list[tuple[str, dict[str, Any]]]]:
     """Per tip, the one statement the lineage service issues (visibility and the walk)."""
-    return [[as_psycopg(ANCESTORS_SQL, {"root": t, "depth": LINEAGE_DEPTH})] for t in tips]
+    walk = LINEAGE_READS["ancestors"].sql
+    return [[(walk, {"root": t, "depth": LINEAGE_DEPTH})] for t in tips]
 
 
 async def through_api(base: str, paths: list[str], total: int) -> LoadResult:
@@ -349,8 +342,8 @@ def run() -> list[str]:
         "the httpx load generator shares the CPU with uvicorn and PostgreSQL",
         "search mix: 240 anonymous queries, 40% prefix words by relevance, 20% prefix + "
         "sample_type newest, 20% sample_type + bpm range newest, 10% prefix + bpm, 10% key newest",
-        "raw = the service's own statement (build_sql, ANCESTORS_SQL) compiled as SQLAlchemy "
-        "sends it, as backbeat_anon with the same claims, without a per-request transaction",
+        "raw = the service's own statement (build_read, LINEAGE_READS) over psycopg, "
+        "as backbeat_anon with the same claims, without a per-request transaction",
     ]
     with migrated_database("backbeat_bench_catalog") as urls:
         started = time.perf_counter()

@@ -72,12 +72,12 @@ def api_server(urls: DatabaseUrls, **env: str) -> Iterator[str]:
         process.wait(timeout=20)
 
 
-def wait_until_up(base: str, timeout: float = 30.0) -> None:
-    """Poll /healthz until the server answers."""
+def wait_until_up(base: str, prefix: str = "", timeout: float = 30.0) -> None:
+    """Poll {prefix}/healthz until the server answers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
+            if httpx.get(f"{base}{prefix}/healthz", timeout=1.0).status_code == 200:
                 return
         time.sleep(0.1)
     raise RuntimeError(f"server at {base} did not start within {timeout} s")

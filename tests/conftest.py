@@ -21,9 +21,10 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from backbeat.app import create_app
 from backbeat.config import Settings
-from backbeat.db import Database, sessionmaker_for
+from backbeat.db import Claims, Database, sessionmaker_for
 from backbeat.embedded import DatabaseUrls, api_url_for, ensure_database, libpq_uri, sqlalchemy_url
 from backbeat.health import alembic_config
+from backbeat.reads import Params, Read, Row, prelude_params, run_read
 
 TEMPLATE = "backbeat_template"
 
@@ -152,6 +153,35 @@ def _flushed(session: Session, context: UOWTransaction) -> None:
     _give_back(session.connection(), session.info.pop("caller"))
 
 
+class RollbackReader:
+    """The lean reader on the test's connection, in a savepoint: it sees the test's rows, keeps
+    what it wrote (a session's activity) like production's implicit transaction, and its role
+    and claims end with it (a failed read rolls the savepoint back)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def fetch(
+        self, claims: Claims, read: Read, params: Params, *, timeout: float | None = None
+    ) -> list[Row]:
+        raw = (await self.connection.get_raw_connection()).driver_connection
+        assert isinstance(raw, psycopg.AsyncConnection)
+        message = "savepoint lean_read; " + read.message()
+        try:
+            rows = await run_read(raw, message, prelude_params(claims, params))
+        except BaseException:
+            await raw.execute("rollback to savepoint lean_read")
+            raise
+        await raw.execute(
+            "release savepoint lean_read; reset role; "
+            "select set_config('request.jwt.claims', '', true)"
+        )
+        return rows
+
+    async def close(self) -> None:
+        return None
+
+
 def rollback_database(database: Database, connection: AsyncConnection) -> Database:
     """A Database whose every session joins the test's transaction as a savepoint.
 
@@ -166,7 +196,12 @@ def rollback_database(database: Database, connection: AsyncConnection) -> Databa
         sync_session_class=_RollbackOwnerSession,
     )
     return Database(
-        database.urls, database.api_engine, database.owner_engine, api_sessions, owner_sessions
+        database.urls,
+        database.api_engine,
+        database.owner_engine,
+        api_sessions,
+        owner_sessions,
+        RollbackReader(connection),
     )
 
 

@@ -11,12 +11,9 @@ from backbeat import __version__
 from backbeat.cli import app, port_is_free
 from backbeat.embedded import DatabaseUrls
 from backbeat.health import migration_heads
+from tests.cli_env import env_for
 
 runner = CliRunner()
-
-
-def env_for(urls: DatabaseUrls, **extra: str) -> dict[str, str]:
-    return {"BACKBEAT_DATABASE_URL": urls.owner, "BACKBEAT_API_DATABASE_URL": urls.api, **extra}
 
 
 class TestCommands:

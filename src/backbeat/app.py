@@ -20,12 +20,12 @@ from backbeat.health import migration_heads
 from backbeat.health import router as health_router
 from backbeat.identity import account_router as identity_account_router
 from backbeat.identity import router as identity_router
-from backbeat.identity.auth import IDENTITY, SESSION_CACHE, SessionCache, resolve_claims
+from backbeat.identity.auth import IDENTITY, resolve_claims
 from backbeat.identity.service.context import IdentityContext
 from backbeat.media.router import STORAGE
 from backbeat.media.router import router as media_router
 from backbeat.media.service import storage_for
-from backbeat.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from backbeat.middleware import BodyLimitMiddleware, NulTextMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
 from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
@@ -52,7 +52,6 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     )
     state = AppState(settings, metrics, resolve_claims, migration_heads(), database=database)
     state.provide(IDENTITY, IdentityContext.from_settings(settings))
-    state.provide(SESSION_CACHE, SessionCache(settings.session_check_cache_seconds))
     state.provide(STORAGE, storage_for(settings))
     install_state(app, state)
     install_error_handlers(app)
@@ -62,6 +61,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.include_router(catalog_router.router)
     app.include_router(royalties_router.router)
     app.include_router(media_router)
+    app.add_middleware(NulTextMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

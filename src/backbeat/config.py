@@ -77,9 +77,6 @@ class Settings(BaseSettings):
     device_token_ttl_days: int = Field(default=365, ge=1, le=3650)
     wallet_challenge_ttl_seconds: int = Field(default=600, ge=60, le=3600)
     email_token_ttl_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
-    session_check_cache_seconds: float = Field(
-        default=2.0, ge=0, le=60, description="How long one process trusts a session check."
-    )
     rate_limit_ip_per_minute: int = Field(default=30, ge=1)
     rate_limit_account_per_15_minutes: int = Field(default=10, ge=1)
     lockout_threshold: int = Field(default=5, ge=1, description="Failures before a lockout.")

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from backbeat.embedded import DatabaseUrls, sqlalchemy_url
+from backbeat.reads import PoolReader, Reader
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -57,19 +58,35 @@ class Claims:
         """The claims document that auth.jwt() returns."""
         return json.dumps({**self.payload, "sub": self.sub, "role": self.db_role})
 
+    @property
+    def session_id(self) -> str | None:
+        """The signed-in session these claims come from (None: anonymous or a personal token)."""
+        found = self.payload.get("session_id") if self.sub else None
+        return str(found) if found else None
+
 
 ANONYMOUS = Claims()
 
 
 async def apply_claims(session: AsyncSession, claims: Claims) -> None:
-    """Switch role and set claims for this transaction, in one round trip."""
+    """Switch role, set claims and check the caller's session, in one statement."""
     await session.execute(
         text(
             "select set_config('role', :role, true), "
-            "set_config('request.jwt.claims', :claims, true)"
+            "set_config('request.jwt.claims', :claims, true), "
+            "auth.require_live_session(cast(:session as uuid))"
         ),
-        {"role": claims.db_role, "claims": claims.as_json()},
+        {"role": claims.db_role, "claims": claims.as_json(), "session": claims.session_id},
     )
+
+
+async def require_live_session(session: AsyncSession, claims: Claims) -> None:
+    """For owner transactions acting for a caller: the same session check, nothing else."""
+    if claims.session_id is not None:
+        await session.execute(
+            text("select auth.require_live_session(cast(:session as uuid))"),
+            {"session": claims.session_id},
+        )
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -85,23 +102,27 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 @dataclass
 class Database:
-    """The two ways into PostgreSQL: as the API's login role, and as the owner."""
+    """The ways into PostgreSQL: ORM sessions as the API's login role or as the owner, and the
+    lean reader (one round trip per hot read) as the API's login role."""
 
     urls: DatabaseUrls
     api_engine: AsyncEngine
     owner_engine: AsyncEngine
     api_sessions: async_sessionmaker[AsyncSession]
     owner_sessions: async_sessionmaker[AsyncSession]
+    reader: Reader
 
     @classmethod
     def connect(cls, urls: DatabaseUrls, *, pool_size: int = 10) -> Database:
-        """Engines and session factories for both roles (connections open lazily)."""
+        """Engines, session factories and the reader (every connection opens lazily)."""
         api = make_engine(urls.api, pool_size=pool_size)
         owner = make_engine(urls.owner, pool_size=max(2, pool_size // 2))
-        return cls(urls, api, owner, sessionmaker_for(api), sessionmaker_for(owner))
+        reader = PoolReader(urls.api, max_size=pool_size)
+        return cls(urls, api, owner, sessionmaker_for(api), sessionmaker_for(owner), reader)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        await self.reader.close()
         await self.api_engine.dispose()
         await self.owner_engine.dispose()
 

@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, cast
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
 from backbeat.db import Claims, Database, apply_claims
 from backbeat.observability import Metrics
+from backbeat.reads import ReadSession
 
 if TYPE_CHECKING:
     from backbeat.realtime import Broker
@@ -130,3 +131,17 @@ async def get_session(request: Request, claims: RequestClaims) -> AsyncIterator[
 
 
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def read_session(request: Request, claims: RequestClaims) -> ReadSession:
+    """The caller's lean reads: one round trip each, no ORM session, no transaction to open."""
+    return ReadSession(app_state(request).require_database().reader, claims)
+
+
+DbRead = Annotated[ReadSession, Depends(read_session)]
+JSON_MEDIA_TYPE = "application/json"
+
+
+def json_text(body: str, status_code: int = 200) -> Response:
+    """A response whose body PostgreSQL already built (documented by the route's response_model)."""
+    return Response(body, status_code=status_code, media_type=JSON_MEDIA_TYPE)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from psycopg.errors import InvalidSchemaName, UndefinedFunction, UndefinedTable
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from backbeat.db import Database
-from backbeat.edge import app_state
+from backbeat.db import ANONYMOUS
+from backbeat.edge import State, app_state, json_text
+from backbeat.reads import Read, Reader
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
@@ -54,34 +56,37 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-async def database_revision(database: Database) -> str | None:
-    """The schema revision, or None when the database is unreachable or empty."""
-    async with database.api_engine.connect() as conn:
-        exists = await conn.scalar(text("select to_regclass('public.alembic_version') is not null"))
-        if not exists:
-            return ""
-        revision = await conn.scalar(text("select version_num from alembic_version limit 1"))
-        return str(revision) if revision is not None else ""
+REVISION_READ = Read("select version_num from alembic_version limit 1")
+NOT_MIGRATED = (UndefinedTable, UndefinedFunction, InvalidSchemaName)
+READY_TIMEOUT_SECONDS = 2.0
+
+
+async def database_revision(reader: Reader) -> str | None:
+    """The schema revision ("" when not migrated), or None when the database is unreachable.
+
+    One lean read as the anonymous role: the same path every hot read takes."""
+    try:
+        rows = await reader.fetch(ANONYMOUS, REVISION_READ, {}, timeout=READY_TIMEOUT_SECONDS)
+    except NOT_MIGRATED:
+        return ""
+    except (OSError, psycopg.Error, PoolTimeout):
+        return None  # unreachable or refusing: "not ready", never a 500
+    return str(rows[0][0]) if rows else ""
 
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
-async def readyz(request: Request, response: Response) -> Readiness:
+async def readyz(state: State) -> Response:
     """Ready: the database answers and is migrated to head (503 otherwise)."""
-    state = app_state(request)
-    database = state.require_database()
-    try:
-        revision = await database_revision(database)
-    except (OSError, SQLAlchemyError):
-        revision = None  # unreachable or refusing: "not ready", never a 500
+    revision = await database_revision(state.require_database().reader)
     current = revision is not None and revision in state.migration_heads
     ready = revision is not None and current
-    response.status_code = 200 if ready else 503
-    return Readiness(
+    body = Readiness(
         status="ready" if ready else "not_ready",
         database=revision is not None,
         migrations_current=current,
         revision=revision or None,
     )
+    return json_text(body.model_dump_json(), status_code=200 if ready else 503)
 
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)

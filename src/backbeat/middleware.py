@@ -128,3 +128,68 @@ class BodyLimitMiddleware:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         detail = f"The request body is larger than the limit of {self.max_bytes} bytes."
         await problem(413, "payload_too_large", detail)(scope, receive, send)
+
+
+JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+"""A JSON NUL escape (backslash, u, 0000) whose backslash is not itself escaped."""
+NUL_DETAIL = "Text may not contain the NUL character (U+0000): PostgreSQL cannot store it."
+TEXT_BODY_TYPES = (b"application/json", b"application/x-www-form-urlencoded")
+
+
+def has_text_body(scope: Scope) -> bool:
+    """JSON (including `+json` types) and form bodies carry text fields; uploads carry bytes."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            media_type = value.split(b";", 1)[0].strip().lower()
+            return media_type in TEXT_BODY_TYPES or media_type.endswith(b"+json")
+    return False
+
+
+def nul_in_body(body: bytes, form: bool) -> bool:
+    """Whether a text body would decode to a string holding NUL."""
+    if form:
+        return b"%00" in body or b"\x00" in body
+    return JSON_NUL.search(body) is not None
+
+
+class NulTextMiddleware:
+    """Refuse NUL in the path, the query and every text field of a body: 422, once, for all."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            await _refuse_nul(scope, receive, send)
+            return
+        if not has_text_body(scope):
+            await self.app(scope, receive, send)
+            return
+        await self._checking_body(scope, receive, send)
+
+    async def _checking_body(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Read the (size-limited) text body first, then replay it to the app if it is clean."""
+        messages: list[Message] = []
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+        body = b"".join(m.get("body", b"") for m in messages)
+        form = b"x-www-form-urlencoded" in dict(scope.get("headers", [])).get(b"content-type", b"")
+        if nul_in_body(body, form):
+            await _refuse_nul(scope, receive, send)
+            return
+        replay = iter(messages)
+
+        async def replaying_receive() -> Message:
+            return next(replay, None) or await receive()
+
+        await self.app(scope, replaying_receive, send)
+
+
+async def _refuse_nul(scope: Scope, receive: Receive, send: Send) -> None:
+    await problem(422, "validation_error", NUL_DETAIL)(scope, receive, send)

@@ -5,14 +5,20 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backbeat.edge import request_scope
 from backbeat.errors import AppError, snake_case
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+INSUFFICIENT_PRIVILEGE = "42501"
+DEAD_SESSION = "28000"  # raised by auth.require_live_session
+BEARER = {"WWW-Authenticate": 'Bearer realm="backbeat"'}
 
 
 def problem(
@@ -79,8 +85,27 @@ def internal_error() -> JSONResponse:
     return problem(500, "internal_error", "An unexpected error occurred; it has been logged.")
 
 
+async def _database_refusal(request: Request, exc: Exception) -> JSONResponse:
+    """The database refused the caller: a dead session is a 401, a privilege error is 401 for
+    anonymous callers and 403 for others (services check first; this is the second wall).
+    Any other database error is a bug: re-raised, so the request middleware logs it as a 500."""
+    sqlstate = getattr(exc.orig if isinstance(exc, DBAPIError) else exc, "sqlstate", None)
+    if sqlstate == DEAD_SESSION:
+        detail = "The session has been revoked or has expired."
+        return problem(401, "invalid_token", detail, title="Unauthorized", headers=BEARER)
+    if sqlstate != INSUFFICIENT_PRIVILEGE:
+        raise exc
+    claims = request_scope(request).claims
+    if claims is None or claims.sub is None:
+        detail = "Sign in first: send `Authorization: Bearer <token>`."
+        return problem(401, "unauthorized", detail, headers=BEARER)
+    return problem(403, "forbidden", "You may not read or change this.")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Expected failures leave as problem+json; the request middleware catches the rest."""
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(DBAPIError, _database_refusal)
+    app.add_exception_handler(psycopg.Error, _database_refusal)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

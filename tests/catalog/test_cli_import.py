@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from backbeat.cli import app
 from backbeat.embedded import DatabaseUrls
-from tests.catalog.test_import_api import GOOD, ONE_BAD
-from tests.test_cli import env_for
+from tests.catalog.factories import GOOD_CSV, ONE_BAD_CSV
+from tests.cli_env import env_for
 
 runner = CliRunner()
 
@@ -18,8 +18,8 @@ def test_import_from_the_command_line(committed_urls: DatabaseUrls, tmp_path: Pa
     env = env_for(committed_urls)
     assert runner.invoke(app, ["demo", "load"], env=env).exit_code == 0
     bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
-    bad.write_text(ONE_BAD)
-    good.write_text(GOOD)
+    bad.write_text(ONE_BAD_CSV)
+    good.write_text(GOOD_CSV)
     command = ["import", "tracks", "--as", "luna_vega"]
     dry = runner.invoke(app, [*command, str(bad), "--dry-run"], env=env)
     assert dry.exit_code == 1 and "line 3" in dry.output

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import httpx
 
-from tests.catalog.helpers import new_track, new_user
+from tests.catalog.factories import new_track, new_user
 
 
 async def put_credits(

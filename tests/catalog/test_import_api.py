@@ -4,21 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.catalog.helpers import new_user, wallet
-
-HEADER = (
-    "title,artist,sample_type,tags,composition_split_1_wallet,composition_split_1_percentage,"
-    "composition_split_2_wallet,composition_split_2_percentage,"
-    "production_split_1_wallet,production_split_1_percentage\n"
-)
-
-
-def row(title: str, c1: str = "50", c2: str = "50") -> str:
-    return f"{title},Luna,VOCALS,lofi,{wallet('a')},{c1},{wallet('b')},{c2},{wallet('a')},100\n"
-
-
-GOOD = HEADER + row("One") + row("Two") + row("Three")
-ONE_BAD = HEADER + row("One") + row("Two", c1="60") + row("Three")
+from tests.catalog.factories import GOOD_CSV, ONE_BAD_CSV, new_user
 
 
 async def mine(client: httpx.AsyncClient, username: str) -> list[str]:
@@ -32,7 +18,7 @@ class TestImport:
         response = await client.post(
             "/v1/imports/tracks",
             params={"dry_run": "true"},
-            content=ONE_BAD,
+            content=ONE_BAD_CSV,
             headers={**alice.headers, "content-type": "text/csv"},
         )
         assert response.status_code == 200
@@ -45,7 +31,7 @@ class TestImport:
         alice = await new_user(client)
         response = await client.post(
             "/v1/imports/tracks",
-            content=ONE_BAD,
+            content=ONE_BAD_CSV,
             headers={**alice.headers, "content-type": "text/csv"},
         )
         assert response.status_code == 422
@@ -58,13 +44,15 @@ class TestImport:
     ) -> None:
         alice = await new_user(client)
         first = await client.post(
-            "/v1/imports/tracks", files={"file": ("t.csv", GOOD, "text/csv")}, headers=alice.headers
+            "/v1/imports/tracks",
+            files={"file": ("t.csv", GOOD_CSV, "text/csv")},
+            headers=alice.headers,
         )
         assert first.status_code == 200, first.text
         assert (first.json()["created"], first.json()["skipped"]) == (3, 0)
         again = await client.post(
             "/v1/imports/tracks",
-            content=GOOD,
+            content=GOOD_CSV,
             headers={**alice.headers, "content-type": "text/csv"},
         )
         assert (again.json()["created"], again.json()["skipped"]) == (0, 3)

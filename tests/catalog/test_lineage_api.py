@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import text
 
 from backbeat.db import Database
-from tests.catalog.helpers import User, new_track, new_user
+from tests.catalog.factories import User, new_track, new_user
 
 
 async def link(

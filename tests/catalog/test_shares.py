@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given
@@ -12,12 +13,15 @@ from backbeat.catalog.shares import (
     PPM,
     InvalidShare,
     PayeeRef,
+    SplitLine,
     check_split,
     format_percentage,
     parse_payee,
     parse_percentage,
+    resolve_lines,
     split_equal,
 )
+from backbeat.catalog.vocabulary import Role
 
 SP = "SP2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKNRV9EJ7"
 EVM = "0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045"
@@ -125,3 +129,41 @@ class TestCheckSplit:
     def test_equal_splits_always_pass(self, count: int) -> None:
         payees = [PayeeRef(user_id=uuid.UUID(int=i + 1)) for i in range(count)]
         check_split(list(zip(payees, split_equal(count), strict=True)))
+
+
+@dataclass(frozen=True)
+class Entry:
+    payee: str
+    share: str | None = None
+    role: Role | None = None
+
+
+class TestResolveLines:
+    def test_reads_shares_and_gives_the_default_role(self) -> None:
+        user = uuid.uuid4()
+        entries = [Entry(f"user:{user}", "60", Role.PRODUCER), Entry(SP, "40")]
+        assert resolve_lines(entries, None, Role.COMPOSER) == [
+            SplitLine(PayeeRef(user_id=user), 600_000, Role.PRODUCER),
+            SplitLine(PayeeRef(wallet=f"stacks:1:{SP}"), 400_000, Role.COMPOSER),
+        ]
+
+    def test_splits_equally_by_largest_remainder(self) -> None:
+        entries = [Entry(SP), Entry(EVM), Entry(f"user:{uuid.uuid4()}")]
+        lines = resolve_lines(entries, "equal", Role.COMPOSER)
+        assert [line.share_ppm for line in lines] == [333_334, 333_333, 333_333]
+
+    @pytest.mark.parametrize(
+        ("entries", "split", "reason"),
+        [
+            ([Entry(SP, "100")], "equal", "no shares with split=equal"),
+            ([Entry(SP, "50"), Entry(EVM)], None, "every entry needs a share"),
+            ([Entry(SP, "50"), Entry(EVM, "40")], None, "sum to 90 %"),
+            ([Entry(SP, "50"), Entry(SP.lower(), "50")], None, "appears twice"),
+            ([Entry("nobody", "100")], None, "not a payee"),
+        ],
+    )
+    def test_refuses_a_broken_split(
+        self, entries: list[Entry], split: str | None, reason: str
+    ) -> None:
+        with pytest.raises(InvalidShare, match=reason):
+            resolve_lines(entries, split, Role.COMPOSER)

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from backbeat.edge import state_of
-from tests.catalog.helpers import new_track, new_user, wallet
+from tests.catalog.factories import new_track, new_user, wallet
 
 
 def entries(*pairs: tuple[str, str]) -> dict[str, object]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.catalog.helpers import new_track, new_user, wallet
+from tests.catalog.factories import new_track, new_user, wallet
 
 
 class TestCreateTrack:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from backbeat.app import create_app
 from backbeat.db import Database
 from tests.conftest import rollback_database, settings_for_tests
-
-ClientFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+from tests.identity.factories import ClientFactory
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from backbeat.edge import state_of
 from backbeat.identity.auth import IDENTITY
 from backbeat.identity.models import OAuthConnection, PersonalAccessToken, User
 from backbeat.identity.service.connections import open_tokens
-from tests.identity.helpers import bearer, sign_in, signup
+from tests.identity.factories import bearer, sign_in, signup
 
 
 async def make_admin(session: AsyncSession, client: httpx.AsyncClient) -> dict[str, Any]:

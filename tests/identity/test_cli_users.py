@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from backbeat.cli import app
 from backbeat.embedded import DatabaseUrls
-from tests.test_cli import env_for
+from tests.cli_env import env_for
 
 runner = CliRunner()
 

@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.auth import Aal2User
 from backbeat.identity.models import TotpFactor
-from tests.identity.conftest import ClientFactory
-from tests.identity.helpers import PASSWORD, bearer, sign_in, signup
+from tests.identity.factories import PASSWORD, ClientFactory, bearer, sign_in, signup
 
 NEW_PASSWORD = "an entirely different passphrase"
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.models import EmailToken
-from tests.identity.helpers import PASSWORD, bearer, last_email, sign_in, signup, token_in
+from tests.identity.factories import PASSWORD, bearer, last_email, sign_in, signup, token_in
 
 NEW_PASSWORD = "a new and much better passphrase"
 

@@ -13,8 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.models import Credential, RateLimitCounter, SecurityEvent
-from tests.identity.conftest import ClientFactory
-from tests.identity.helpers import PASSWORD, sign_in, signup
+from tests.identity.factories import PASSWORD, ClientFactory, sign_in, signup
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

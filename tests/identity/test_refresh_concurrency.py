@@ -9,7 +9,7 @@ import httpx
 from backbeat.app import create_app
 from backbeat.db import Database
 from tests.conftest import settings_for_tests
-from tests.identity.helpers import PASSWORD
+from tests.identity.factories import PASSWORD
 
 
 async def test_exactly_one_concurrent_refresh_wins_and_the_family_is_revoked(

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.models import Credential, User
-from tests.identity.conftest import ClientFactory
-from tests.identity.helpers import (
+from tests.identity.factories import (
     PASSWORD,
+    ClientFactory,
     bearer,
     last_email,
     sign_in,

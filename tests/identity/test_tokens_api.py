@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
 from backbeat.edge import state_of
-from backbeat.identity import tokens
+from backbeat.identity import access_tokens
 from backbeat.identity.auth import IDENTITY
 from backbeat.identity.keys import IdentityKeys
 from backbeat.identity.models import SecurityEvent, Session
-from tests.identity.helpers import bearer, sign_in, signup
+from tests.identity.factories import bearer, sign_in, signup
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -89,7 +89,7 @@ class TestAccessTokens:
     async def test_expired_token_is_refused(self, client: httpx.AsyncClient, app: FastAPI) -> None:
         data = await signup(client)
         claims = claims_of(data["access_token"])
-        token = tokens.issue_access_token(
+        token = access_tokens.issue_access_token(
             state_of(app).component(IDENTITY).keys.keyring,
             sub=claims["sub"],
             role="listener",

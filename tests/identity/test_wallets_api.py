@@ -13,8 +13,8 @@ from Crypto.Hash import RIPEMD160
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
-from backbeat.identity import wallets
-from tests.identity.helpers import bearer, signup
+from backbeat.identity import siwe, stacks
+from tests.identity.factories import bearer, signup
 
 
 class EvmWallet:
@@ -28,13 +28,13 @@ class EvmWallet:
 
 
 class StacksWallet:
-    def __init__(self, version: int = wallets.STACKS_P2PKH_MAINNET) -> None:
+    def __init__(self, version: int = stacks.STACKS_P2PKH_MAINNET) -> None:
         self.key = PrivateKey()
         digest = hashlib.sha256(self.key.public_key.format(compressed=True)).digest()
-        self.address = wallets.c32_address(version, RIPEMD160.new(digest).digest())
+        self.address = stacks.c32_address(version, RIPEMD160.new(digest).digest())
 
     def sign(self, message: str) -> str:
-        digest = wallets.stacks_message_digest(message)
+        digest = stacks.stacks_message_digest(message)
         return self.key.sign_recoverable(digest, hasher=None).hex()
 
 
@@ -136,7 +136,7 @@ class TestWalletSignIn:
         wallet = EvmWallet()
         made = await challenge(client, wallet.address)
         past = datetime.now(UTC) - timedelta(minutes=20)
-        message = wallets.build_siwe_message(
+        message = siwe.build_siwe_message(
             wallet.address,
             domain="localhost:8000",
             uri="http://localhost:8000",
@@ -154,7 +154,7 @@ class TestWalletSignIn:
     ) -> None:
         wallet = EvmWallet()
         now = datetime.now(UTC)
-        message = wallets.build_siwe_message(
+        message = siwe.build_siwe_message(
             wallet.address,
             domain="localhost:8000",
             uri="http://localhost:8000",

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from backbeat.edge import state_of
 from backbeat.identity.auth import resolve_claims
-from tests.identity.helpers import bearer, signup
+from tests.identity.factories import bearer, signup
 from tests.media.factories import wav_bytes
 
 

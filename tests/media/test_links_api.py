@@ -18,7 +18,7 @@ from backbeat.identity.auth import resolve_claims
 from backbeat.media.links import fill
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import analyse_audio_file
-from tests.catalog.helpers import User, new_user
+from tests.catalog.factories import User, new_user
 from tests.media.factories import click_loop, png_bytes, wav_bytes
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbeat.identity.models import User
 from backbeat.royalties.distribution import Planner, distribute_batch
 from backbeat.royalties.rights import Policy
-from tests.identity.helpers import bearer, sign_in, signup
+from tests.identity.factories import bearer, sign_in, signup
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ payees and remix chains up to four levels deep. Deterministic, and idempotent on
 
 from __future__ import annotations
 
-import hashlib
 import random
 import uuid
 from itertools import pairwise
@@ -11,72 +10,44 @@ from itertools import pairwise
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.catalog.demo_artists import ARTISTS, demo_wallet, ensure_artists
 from backbeat.catalog.models import Track
 from backbeat.catalog.schemas import ParentIn, TrackIn
 from backbeat.catalog.service.lineage import add_parent
 from backbeat.catalog.service.tracks import create_track
 from backbeat.catalog.shares import format_percentage, split_equal
-from backbeat.identity.models import User, Wallet
-from backbeat.identity.service.accounts import create_user
-from backbeat.identity.wallets import c32_address
+from backbeat.identity.models import User
 
-ARTISTS = (
-    "luna_vega", "nova", "kaito", "dj_okra", "nia_waves", "theo_keys", "sable_moon",
-    "ravi_loops", "june_echo", "obi_bass", "lila_tone", "zed_pulse", "ines_rio", "kai_drift",
-    "noor_hz", "ode_lane",
-)  # fmt: skip
-"""`nova` and `kaito` are identity's demo artists (they can sign in); the rest are created here."""
+__all__ = ["ARTISTS", "load_catalog_demo"]
+
 SAMPLE_MIX = (
-    ("vocals", 20), ("beats", 15), ("full_backing_track", 12), ("leads_and_tops", 8),
+    ("vocals", 20),
+    ("beats", 15),
+    ("full_backing_track", 12),
+    ("leads_and_tops", 8),
     ("instrumental", 4),
-)  # fmt: skip
+)
 WORDS = (
-    "Midnight", "Golden", "Echo", "Drift", "Velvet", "Neon", "Solar", "Tide", "Ember", "Static",
-    "Bloom", "Harbor", "Signal", "Orbit", "Cascade", "Lantern",
-)  # fmt: skip
+    "Midnight",
+    "Golden",
+    "Echo",
+    "Drift",
+    "Velvet",
+    "Neon",
+    "Solar",
+    "Tide",
+    "Ember",
+    "Static",
+    "Bloom",
+    "Harbor",
+    "Signal",
+    "Orbit",
+    "Cascade",
+    "Lantern",
+)
 KEYS = ("C", "Am", "F#m", "G", "Eb", "Dm", "Bb", "E")
 CHAINS = ((0, 20, 35, 47, 55), (1, 21, 36), (2, 22, 37, 48), (3, 23), (4, 24, 38, 49, 56))
 """Track numbers: each remixes the one before it (the longest chains are four edges deep)."""
-
-
-def demo_wallet(username: str) -> str:
-    """A valid, deterministic Stacks address per artist (CAIP-10)."""
-    digest = hashlib.sha256(f"backbeat-demo:{username}".encode()).digest()[:20]
-    return f"stacks:1:{c32_address(22, digest)}"
-
-
-async def ensure_artists(session: AsyncSession) -> list[User]:
-    """The 16 demo artists, each with a proven wallet (created once)."""
-    found = {
-        u.username: u for u in await session.scalars(select(User).where(User.username.in_(ARTISTS)))
-    }
-    for name in ARTISTS:
-        if name not in found:
-            user = await create_user(
-                session,
-                email=None,
-                username=name,
-                password=None,
-                display_name=name.replace("_", " ").title(),
-                roles=("listener", "artist"),
-            )
-            found[name] = user
-    await session.flush()
-    await _prove_demo_wallets(session, found)
-    return [found[name] for name in ARTISTS]
-
-
-async def _prove_demo_wallets(session: AsyncSession, artists: dict[str, User]) -> None:
-    """Each artist holds its demo wallet, so the wallet payees' earnings are theirs to claim."""
-    wanted = {demo_wallet(name): user for name, user in artists.items()}
-    held = set(await session.scalars(select(Wallet.caip10).where(Wallet.caip10.in_(wanted))))
-    for caip10, user in wanted.items():
-        if caip10 not in held:
-            primary = not await session.scalar(
-                select(Wallet.caip10).where(Wallet.user_id == user.id)
-            )
-            session.add(Wallet(caip10=caip10, user_id=user.id, is_primary=primary))
-    await session.flush()
 
 
 def track_body(number: int, sample_type: str, artists: list[User], rng: random.Random) -> TrackIn:

@@ -11,11 +11,13 @@ from starlette.datastructures import UploadFile
 
 from backbeat.catalog import service as catalog
 from backbeat.catalog.schemas import (
+    CreatorStoreOut,
     CreditsIn,
     CreditsOut,
     EdgeOut,
     HistoryOut,
     ImportReport,
+    LineageOut,
     ParentIn,
     PresetIn,
     PresetOut,
@@ -25,20 +27,15 @@ from backbeat.catalog.schemas import (
     SheetsOut,
     TrackIn,
     TrackOut,
+    TrackPage,
     TrackPatch,
 )
 from backbeat.catalog.vocabulary import SheetKind, normalise_key, normalise_sample_type
-from backbeat.db import Claims
-from backbeat.edge import AppSettings, DbSession, RequestClaims
+from backbeat.edge import AppSettings, DbRead, DbSession, json_text
 from backbeat.errors import Unprocessable
 from backbeat.identity.auth import CurrentUser
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
-JSON = "application/json"
-
-
-def _viewer(claims: Claims) -> uuid.UUID | None:
-    return uuid.UUID(claims.sub) if claims.sub else None
 
 
 @router.post("/tracks", status_code=status.HTTP_201_CREATED, response_model=TrackOut)
@@ -51,9 +48,9 @@ async def create_track(
     )
 
 
-@router.get("/tracks", response_class=Response, responses={200: {"content": {JSON: {}}}})
+@router.get("/tracks", response_model=TrackPage)
 async def search_tracks(
-    session: DbSession,
+    read: DbRead,
     q: Annotated[str | None, Query(max_length=200)] = None,
     sample_type: str | None = None,
     loop_category: str | None = None,
@@ -87,7 +84,7 @@ async def search_tracks(
         )
     except ValueError as exc:
         raise Unprocessable(str(exc)) from None
-    return Response(await catalog.search_tracks(session, query), media_type=JSON)
+    return json_text(await catalog.search_tracks(read, query))
 
 
 def _creator(creator: str | None) -> uuid.UUID | str | None:
@@ -101,9 +98,9 @@ def _creator(creator: str | None) -> uuid.UUID | str | None:
 
 
 @router.get("/tracks/{track_id}", response_model=TrackOut)
-async def get_track(track_id: uuid.UUID, session: DbSession, claims: RequestClaims) -> TrackOut:
+async def get_track(track_id: uuid.UUID, read: DbRead) -> Response:
     """A public or unlisted track, or your own private one."""
-    return await catalog.get_track(session, track_id, actor=_viewer(claims))
+    return json_text(await catalog.read_track(read, track_id))
 
 
 @router.patch("/tracks/{track_id}", response_model=TrackOut)
@@ -198,40 +195,34 @@ async def remove_parent(
     await catalog.remove_parent(session, track_id, parent_id, actor=user.user_id)
 
 
-@router.get(
-    "/tracks/{track_id}/lineage", response_class=Response, responses={200: {"content": {JSON: {}}}}
-)
+@router.get("/tracks/{track_id}/lineage", response_model=LineageOut)
 async def lineage(
     track_id: uuid.UUID,
-    session: DbSession,
+    read: DbRead,
     settings: AppSettings,
     direction: Literal["ancestors", "descendants"] = "ancestors",
     depth: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """Every path up or down to `depth` (capped by the platform), with cumulative shares."""
     capped = min(depth or settings.max_lineage_depth, settings.max_lineage_depth)
-    return Response(await catalog.lineage(session, track_id, direction, capped), media_type=JSON)
+    return json_text(await catalog.lineage(read, track_id, direction, capped))
 
 
 @router.get("/tracks/{track_id}/history", response_model=list[HistoryOut])
 async def history(track_id: uuid.UUID, session: DbSession) -> list[HistoryOut]:
     """Every audited change of the track's rights, sheets and edges, oldest first."""
-    await catalog.get_track(session, track_id, actor=None)
     return await catalog.list_history(session, track_id)
 
 
-@router.get(
-    "/creators/{username}/store", response_class=Response, responses={200: {"content": {JSON: {}}}}
-)
+@router.get("/creators/{username}/store", response_model=CreatorStoreOut)
 async def creator_store(
     username: str,
-    session: DbSession,
+    read: DbRead,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     """A creator's public tracks, newest first, and counts per sample type."""
-    body = await catalog.creator_store(session, username, cursor=cursor, limit=limit)
-    return Response(body, media_type=JSON)
+    return json_text(await catalog.creator_store(read, username, cursor=cursor, limit=limit))
 
 
 @router.get("/me/split-presets", response_model=list[PresetOut])

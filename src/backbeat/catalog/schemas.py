@@ -280,3 +280,50 @@ class ImportReport(BaseModel):
     created: int
     skipped: int
     errors: list[ImportErrorOut]
+
+
+class TrackPage(BaseModel):
+    """A page of public tracks; pass `next_cursor` back for the next one (null: the last)."""
+
+    items: list[TrackOut]
+    next_cursor: str | None
+
+
+class LineageNode(BaseModel):
+    """A track reached from the root along `path`, with the share along the way."""
+
+    track_id: uuid.UUID
+    title: str
+    artist: str
+    via: uuid.UUID
+    kind: str
+    share: str | None
+    depth: int
+    cumulative_share: str
+    path: list[uuid.UUID]
+
+
+class LineageOut(BaseModel):
+    """Every path up (ancestors) or down (descendants) from a track, to `depth`."""
+
+    track_id: uuid.UUID
+    direction: Literal["ancestors", "descendants"]
+    depth: int
+    nodes: list[LineageNode]
+
+
+class StoreCreator(BaseModel):
+    """Whose store it is."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+
+
+class CreatorStoreOut(BaseModel):
+    """A creator's public tracks (newest first) and how many of each sample type they offer."""
+
+    creator: StoreCreator
+    total: int
+    counts: dict[str, int]
+    tracks: TrackPage

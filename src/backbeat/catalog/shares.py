@@ -10,8 +10,11 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from backbeat.identity.wallets import InvalidWallet, normalise_wallet
+from backbeat.catalog.vocabulary import Role
+from backbeat.identity.caip10 import normalise_wallet
+from backbeat.identity.wallet_proofs import InvalidWallet
 
 PPM = 1_000_000
 PPM_PER_PERCENT = 10_000
@@ -93,6 +96,48 @@ def check_split(entries: Sequence[tuple[PayeeRef, int]]) -> None:
     total = sum(share for _, share in entries)
     if total != PPM:
         raise InvalidShare(f"the shares sum to {format_percentage_any(total)} %, not 100 %")
+
+
+class EntryRequest(Protocol):
+    """A sheet or preset entry as a request gives it (`schemas.EntryIn`)."""
+
+    @property
+    def payee(self) -> str: ...
+
+    @property
+    def share(self) -> str | None: ...
+
+    @property
+    def role(self) -> Role | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SplitLine:
+    """A validated line of a split sheet or preset."""
+
+    payee: PayeeRef
+    share_ppm: int
+    role: Role
+
+
+def resolve_lines(
+    entries: Sequence[EntryRequest], split: str | None, default_role: Role
+) -> list[SplitLine]:
+    """Entries with percentage shares, or split equally; validated as a whole."""
+    payees = [parse_payee(e.payee) for e in entries]
+    if split == "equal":
+        if any(e.share is not None for e in entries):
+            raise InvalidShare("give no shares with split=equal")
+        shares = split_equal(len(entries))
+    else:
+        if any(e.share is None for e in entries):
+            raise InvalidShare("every entry needs a share (or use split=equal)")
+        shares = [parse_percentage(e.share or "") for e in entries]
+    check_split(list(zip(payees, shares, strict=True)))
+    return [
+        SplitLine(p, s, e.role or default_role)
+        for p, s, e in zip(payees, shares, entries, strict=True)
+    ]
 
 
 def format_percentage_any(ppm: int) -> str:

@@ -7,21 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from backbeat.edge import DbSession
-from backbeat.errors import Forbidden
+from backbeat.edge import DbRead, DbSession, json_text
 from backbeat.identity import schemas
 from backbeat.identity.auth import AuthSession, Client, CurrentUser, Identity, SessionUser
 from backbeat.identity.responses import user_out
-from backbeat.identity.service import accounts, audit, connections, wallets
+from backbeat.identity.service import account_json, accounts, audit, connections, wallets
 from backbeat.identity.service import tokens as pats
 
 router = APIRouter(tags=["account"])
 
 
-@router.get("/v1/me")
-async def me(caller: CurrentUser, session: DbSession) -> schemas.UserOut:
+@router.get("/v1/me", response_model=schemas.UserOut)
+async def me(caller: CurrentUser, read: DbRead) -> Response:
     """The caller's own account, private fields included."""
-    return user_out(await accounts.get_account(session, caller.user_id))
+    return json_text(await account_json.read_me(read, caller.user_id))
 
 
 @router.patch("/v1/me")
@@ -29,14 +28,13 @@ async def update_me(
     body: schemas.ProfilePatch, caller: CurrentUser, session: DbSession
 ) -> schemas.UserOut:
     """Update profile and studio preferences (row-level security allows only one's own row)."""
-    await accounts.update_profile(session, caller.user_id, body)
-    return user_out(await accounts.get_account(session, caller.user_id))
+    return user_out(await accounts.update_profile(session, caller.user_id, body))
 
 
-@router.get("/v1/users/{username}")
-async def public_profile(username: str, session: DbSession) -> schemas.PublicProfile:
+@router.get("/v1/users/{username}", response_model=schemas.PublicProfile)
+async def public_profile(username: str, read: DbRead) -> Response:
     """Anyone may read a public profile."""
-    return await accounts.public_profile(session, username)
+    return json_text(await account_json.read_public_profile(read, username))
 
 
 @router.post("/v1/me/wallets", status_code=status.HTTP_201_CREATED)
@@ -92,10 +90,9 @@ async def create_token(
     body: schemas.PersonalAccessTokenIn, caller: SessionUser, session: AuthSession, client: Client
 ) -> schemas.PersonalAccessTokenCreated:
     """Create a personal access token; the response is the only time it is shown."""
-    user = await accounts.get_user(session, caller.user_id)
     created = await pats.create_token(
         session,
-        user=user,
+        user_id=caller.user_id,
         name=body.name,
         scopes=body.scopes,
         expires_in_days=body.expires_in_days,
@@ -191,9 +188,9 @@ async def admin_security_events(
     before: uuid.UUID | None = None,
 ) -> list[schemas.SecurityEventOut]:
     """Any user's security events (admins; row-level security checks the claim too)."""
-    if caller.role != "admin":
-        raise Forbidden("Only an admin can read other users' security events.")
-    rows = await audit.list_events(session, user_id=user_id, limit=limit, before=before)
+    rows = await audit.list_events_as_admin(
+        session, actor_role=caller.role, user_id=user_id, limit=limit, before=before
+    )
     return [schemas.SecurityEventOut.model_validate(row) for row in rows]
 
 
@@ -202,8 +199,7 @@ async def set_roles(
     username: str, body: schemas.RolesIn, caller: SessionUser, session: AuthSession
 ) -> schemas.PublicProfile:
     """Replace a user's roles; only an admin (checked against the database) may."""
-    actor = await accounts.get_user(session, caller.user_id)
     user = await accounts.set_roles(
-        session, username=username, roles=body.roles, actor_roles=actor.roles
+        session, username=username, roles=body.roles, actor=caller.user_id
     )
     return schemas.PublicProfile.model_validate(user)

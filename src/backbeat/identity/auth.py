@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -12,9 +11,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.db import ANONYMOUS, Claims
+from backbeat.db import ANONYMOUS, Claims, require_live_session
 from backbeat.edge import RequestClaims, Slot, app_state, request_scope
-from backbeat.identity import tokens
+from backbeat.identity import access_tokens, opaque_tokens
 from backbeat.identity.errors import InsufficientScope, InvalidToken, SessionRequired, keeps_changes
 from backbeat.identity.models import User
 from backbeat.identity.service import sessions
@@ -54,31 +53,7 @@ class Caller:
         return Claims(sub=str(self.user_id), payload=payload)
 
 
-class SessionCache:
-    """Which sessions this process saw live recently (bounded staleness, cleared on revoke)."""
-
-    def __init__(self, ttl_seconds: float, max_entries: int = 100_000) -> None:
-        self.ttl = ttl_seconds
-        self.max_entries = max_entries
-        self._live: dict[uuid.UUID, float] = {}
-
-    def is_known_live(self, session_id: uuid.UUID) -> bool:
-        seen = self._live.get(session_id)
-        return seen is not None and time.monotonic() - seen < self.ttl
-
-    def remember(self, session_id: uuid.UUID) -> None:
-        if self.ttl <= 0:
-            return
-        if len(self._live) >= self.max_entries:
-            self._live.clear()
-        self._live[session_id] = time.monotonic()
-
-    def clear(self) -> None:
-        self._live.clear()
-
-
 IDENTITY: Slot[IdentityContext] = Slot("identity")
-SESSION_CACHE: Slot[SessionCache] = Slot("identity.session_cache")
 
 
 async def identity_context(request: Request) -> IdentityContext:
@@ -103,21 +78,14 @@ def _bearer(request: Request) -> str | None:
 
 
 async def _from_access_token(request: Request, token: str) -> Caller:
-    state = app_state(request)
-    context = state.component(IDENTITY)
+    """Decode and verify the JWT; its session's liveness is checked by the request's first
+    statement (`auth.require_live_session`), so it costs no round trip of its own."""
+    context = app_state(request).component(IDENTITY)
     try:
-        claims = tokens.decode_access_token(context.keys.keyring, token, now=utcnow())
+        claims = access_tokens.decode_access_token(context.keys.keyring, token, now=utcnow())
         session_id, user_id = uuid.UUID(claims.session_id), uuid.UUID(claims.sub)
-    except (tokens.InvalidToken, ValueError):
+    except (access_tokens.AccessTokenRejected, ValueError):
         raise InvalidToken("The access token is invalid or expired.", headers=BEARER) from None
-    cache = state.component(SESSION_CACHE)
-    if not cache.is_known_live(session_id):
-        database = state.require_database()
-        async with database.owner_sessions() as session, session.begin():
-            live = await sessions.is_session_active(session, session_id)
-        if not live:
-            raise InvalidToken("The session has been revoked or has expired.", headers=BEARER)
-        cache.remember(session_id)
     return Caller(
         user_id=user_id,
         role=claims.role,
@@ -132,7 +100,7 @@ async def _from_access_token(request: Request, token: str) -> Caller:
 async def _from_opaque_token(request: Request, token: str) -> Caller:
     database = app_state(request).require_database()
     async with database.owner_sessions() as session, session.begin():
-        if token.startswith(tokens.PERSONAL_ACCESS_PREFIX):
+        if token.startswith(opaque_tokens.PERSONAL_ACCESS_PREFIX):
             owner = await pats.owner_of(session, token)
             if owner is not None:
                 return Caller(
@@ -159,7 +127,7 @@ async def resolve_claims(request: Request) -> Claims:
     token = _bearer(request)
     if token is None:
         return ANONYMOUS
-    opaque = token.startswith((tokens.PERSONAL_ACCESS_PREFIX, tokens.DEVICE_PREFIX))
+    opaque = token.startswith((opaque_tokens.PERSONAL_ACCESS_PREFIX, opaque_tokens.DEVICE_PREFIX))
     if opaque:
         caller = await _from_opaque_token(request, token)
     else:
@@ -233,15 +201,17 @@ OptionalCaller = Annotated[Caller | None, Depends(optional_caller)]
 SessionUser = Annotated[Caller, Depends(session_caller)]
 
 
-async def get_auth_session(request: Request) -> AsyncIterator[AsyncSession]:
+async def get_auth_session(request: Request, claims: RequestClaims) -> AsyncIterator[AsyncSession]:
     """The auth service's own transaction (owner role, like GoTrue's admin connection).
 
-    Errors marked keep_changes (failed sign-ins, reuse detection) still commit their counters,
-    revocations and events; every other error rolls back.
+    A bearer's session is checked first, as every other transaction does. Errors marked
+    keep_changes (failed sign-ins, reuse detection) still commit their counters, revocations
+    and events; every other error rolls back.
     """
     database = app_state(request).require_database()
     async with database.owner_sessions() as session:
         await session.begin()
+        await require_live_session(session, claims)
         try:
             yield session
         except BaseException as exc:

@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 
 from backbeat.config import Settings
+from backbeat.identity.access_tokens import Keyring
 from backbeat.identity.secretbox import SecretBox, derive_key
-from backbeat.identity.tokens import Keyring
 
 TOTP_PURPOSE = "mfa-totp"
 OAUTH_PURPOSE = "oauth-connections"

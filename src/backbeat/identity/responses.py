@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from backbeat.identity.schemas import StudioPreferences, TokensOut, UserOut
-from backbeat.identity.service.accounts import Account, get_account
+from backbeat.identity.service.accounts import Account
 from backbeat.identity.service.sessions import IssuedTokens
 
 
@@ -34,13 +32,10 @@ def user_out(account: Account) -> UserOut:
     )
 
 
-async def tokens_out(session: AsyncSession, issued: IssuedTokens) -> TokensOut:
+def tokens_out(issued: IssuedTokens) -> TokensOut:
     """The token response, with the account as it is after sign-in."""
-    await session.flush()
-    await session.refresh(issued.user)
-    account = await get_account(session, issued.user.id)
     return TokensOut(
-        user=user_out(account),
+        user=user_out(issued.account),
         access_token=issued.access_token,
         expires_in=issued.expires_in,
         refresh_token=issued.refresh_token,

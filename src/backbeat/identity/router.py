@@ -5,18 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Response, status
 
-from backbeat.edge import DbSession, app_state
-from backbeat.errors import NotFound
+from backbeat.edge import DbSession
 from backbeat.identity import schemas
-from backbeat.identity.auth import SESSION_CACHE, AuthSession, Client, Identity, SessionUser
-from backbeat.identity.errors import InvalidRefreshToken
+from backbeat.identity.auth import AuthSession, Client, Identity, SessionUser
 from backbeat.identity.responses import tokens_out
-from backbeat.identity.service import accounts, mfa, passwords, sessions, wallets
-from backbeat.identity.service.accounts import get_user
-from backbeat.identity.service.ratelimits import Limit, account_key, enforce
-from backbeat.identity.service.sessions import access_token_for
+from backbeat.identity.service import mfa, passwords, sessions, step_up, wallets
+from backbeat.identity.service.ratelimits import Limit, enforce
+from backbeat.identity.service.signup import sign_up
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -34,11 +31,6 @@ def ip_limit(name: str) -> Any:
     return Depends(limit)
 
 
-def forget_sessions(request: Request) -> None:
-    """Revocations take effect at once in this process (others within the cache TTL)."""
-    app_state(request).component(SESSION_CACHE).clear()
-
-
 @router.post(
     "/signup",
     status_code=status.HTTP_201_CREATED,
@@ -48,58 +40,27 @@ async def signup(
     body: schemas.SignupIn, session: AuthSession, context: Identity, client: Client
 ) -> schemas.TokensOut:
     """Create an account with email and password, and sign in."""
-    user = await accounts.create_user(
-        session,
-        email=body.email,
-        username=body.username,
-        password=body.password,
-        display_name=body.display_name,
-    )
-    await passwords.send_verification(session, context, user)
-    issued = await sessions.start_session(
-        session, context, user, method="password", aal="aal1", device=body.device, client=client
-    )
-    return await tokens_out(session, issued)
+    return tokens_out(await sign_up(session, context, body, client))
 
 
 @router.post("/token", dependencies=[ip_limit("token")])
 async def token(
     body: Annotated[schemas.TokenRequest, Body()],
-    request: Request,
     session: AuthSession,
     context: Identity,
     client: Client,
 ) -> schemas.TokensOut:
     """Password grant (with totp_code for MFA users) or refresh-token grant (rotating)."""
-    if isinstance(body, schemas.PasswordGrant):
-        issued = await sessions.sign_in_with_password(
-            session,
-            context,
-            email=body.email,
-            password=body.password,
-            totp_code=body.totp_code,
-            device=body.device,
-            client=client,
-        )
-    else:
-        try:
-            issued = await sessions.refresh(
-                session, context, refresh_token=body.refresh_token, client=client
-            )
-        except InvalidRefreshToken:
-            forget_sessions(request)  # reuse may just have revoked a family
-            raise
-    return await tokens_out(session, issued)
+    return tokens_out(await sessions.grant_tokens(session, context, body, client))
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
-async def logout(caller: SessionUser, session: AuthSession, request: Request) -> None:
+async def logout(caller: SessionUser, session: AuthSession) -> None:
     """End the calling session (its refresh and device tokens stop working)."""
     assert caller.session_id is not None
     await sessions.revoke_sessions(
         session, user_id=caller.user_id, reason="logout", only=caller.session_id
     )
-    forget_sessions(request)
 
 
 @router.get("/sessions")
@@ -117,22 +78,15 @@ async def list_sessions(caller: SessionUser, session: DbSession) -> list[schemas
 @router.delete(
     "/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response
 )
-async def revoke_session(
-    session_id: uuid.UUID, caller: SessionUser, session: DbSession, request: Request
-) -> None:
+async def revoke_session(session_id: uuid.UUID, caller: SessionUser, session: DbSession) -> None:
     """Revoke one of the caller's sessions."""
-    if not await sessions.revoke_sessions(
-        session, user_id=caller.user_id, reason="revoked", only=session_id
-    ):
-        raise NotFound("No such live session.")
-    forget_sessions(request)
+    await sessions.revoke_session(session, user_id=caller.user_id, session_id=session_id)
 
 
 @router.post("/sessions/revoke-all")
 async def revoke_all(
     caller: SessionUser,
     session: DbSession,
-    request: Request,
     include_current: Annotated[bool, Query()] = False,
 ) -> schemas.RevokedOut:
     """Sign out everywhere else (or everywhere, with include_current=true)."""
@@ -140,7 +94,6 @@ async def revoke_all(
     count = await sessions.revoke_sessions(
         session, user_id=caller.user_id, reason="revoked_all", keep=keep
     )
-    forget_sessions(request)
     return schemas.RevokedOut(revoked=count)
 
 
@@ -150,7 +103,6 @@ async def change_password(
     caller: SessionUser,
     session: AuthSession,
     client: Client,
-    request: Request,
 ) -> None:
     """Change the password (aal2 if MFA is on); every other session is revoked."""
     assert caller.session_id is not None
@@ -163,7 +115,6 @@ async def change_password(
         new_password=body.new_password,
         client=client,
     )
-    forget_sessions(request)
 
 
 @router.post(
@@ -176,8 +127,6 @@ async def request_reset(
     body: schemas.ResetRequestIn, session: AuthSession, context: Identity, client: Client
 ) -> None:
     """Email a reset token if the account exists (the answer never says whether it does)."""
-    budget = Limit(context.settings.rate_limit_account_per_15_minutes, 15 * 60)
-    await enforce(context.limiter, session, account_key("reset", body.email), budget)
     await passwords.request_reset(session, context, email=body.email, client=client)
 
 
@@ -187,14 +136,11 @@ async def request_reset(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
 )
-async def reset_password(
-    body: schemas.ResetIn, session: AuthSession, client: Client, request: Request
-) -> None:
+async def reset_password(body: schemas.ResetIn, session: AuthSession, client: Client) -> None:
     """Set a new password with the emailed token; every session is revoked."""
     await passwords.reset_password(
         session, token=body.token, new_password=body.new_password, client=client
     )
-    forget_sessions(request)
 
 
 @router.post(
@@ -213,8 +159,7 @@ async def enrol_totp(
     caller: SessionUser, session: AuthSession, context: Identity, client: Client
 ) -> schemas.TotpEnrolmentOut:
     """Start TOTP enrolment: scan the URI, then confirm with a code."""
-    user = await get_user(session, caller.user_id)
-    enrolment = await mfa.enrol(session, context, user, client)
+    enrolment = await mfa.enrol(session, context, user_id=caller.user_id, client=client)
     return schemas.TotpEnrolmentOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
 
 
@@ -228,14 +173,19 @@ async def verify_totp(
 ) -> schemas.TotpVerifiedOut:
     """Confirm enrolment (returns backup codes once) or step up: either way the session is aal2."""
     assert caller.session_id is not None
-    user = await get_user(session, caller.user_id)
-    codes = await mfa.verify(session, context, user, body.code, client)
-    row = await sessions.raise_session_aal(session, caller.session_id)
+    stepped_up = await step_up.verify_totp(
+        session,
+        context,
+        user_id=caller.user_id,
+        session_id=caller.session_id,
+        code=body.code,
+        client=client,
+    )
     return schemas.TotpVerifiedOut(
-        access_token=await access_token_for(session, context, user, row),
-        expires_in=context.settings.access_token_ttl_seconds,
-        aal=row.aal,
-        backup_codes=codes,
+        access_token=stepped_up.access_token,
+        expires_in=stepped_up.expires_in,
+        aal=stepped_up.aal,
+        backup_codes=stepped_up.backup_codes,
     )
 
 
@@ -269,4 +219,4 @@ async def wallet_verify(
         device=body.device,
         client=client,
     )
-    return await tokens_out(session, issued)
+    return tokens_out(issued)

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.catalog.demo import ARTISTS
+from backbeat.catalog.demo_artists import ARTISTS
 from backbeat.catalog.models import Track
 from backbeat.catalog.schemas import TrackPatch
 from backbeat.catalog.service.tracks import patch_track

@@ -7,6 +7,7 @@ from backbeat.catalog.service.lineage import add_parent, lineage, parent_edges, 
 from backbeat.catalog.service.presets import create_preset, delete_preset, list_presets
 from backbeat.catalog.service.search import SearchQuery, creator_store, search_tracks
 from backbeat.catalog.service.sheets import approve_version, get_sheets, put_sheet, sheet_history
+from backbeat.catalog.service.track_json import read_track
 from backbeat.catalog.service.tracks import create_track, delete_track, get_track, patch_track
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "parent_edges",
     "patch_track",
     "put_sheet",
+    "read_track",
     "remove_parent",
     "replace_credits",
     "search_tracks",

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.catalog.models import TrackHistory
 from backbeat.catalog.schemas import HistoryOut
+from backbeat.catalog.service.access import visible_track
 
 
 def jsonable(value: Any) -> Any:
@@ -40,7 +41,8 @@ async def record(
 
 
 async def list_history(session: AsyncSession, track_id: uuid.UUID) -> list[HistoryOut]:
-    """Oldest first (ids are time-ordered)."""
+    """The history of a track the caller can see, oldest first (ids are time-ordered)."""
+    await visible_track(session, track_id)
     rows = await session.scalars(
         select(TrackHistory).where(TrackHistory.track_id == track_id).order_by(TrackHistory.id)
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Literal
 
@@ -17,6 +16,7 @@ from backbeat.catalog.service.access import owned_track, visible_track
 from backbeat.catalog.shares import PPM, format_percentage, format_percentage_any, parse_percentage
 from backbeat.catalog.vocabulary import DEFAULT_REMIX_SHARE_PPM, LineageKind
 from backbeat.errors import Conflict, Forbidden, NotFound
+from backbeat.reads import Read, ReadSession
 
 Direction = Literal["ancestors", "descendants"]
 
@@ -104,40 +104,44 @@ LINEAGE_SQL = """
 with recursive walk(track_id, edge_from, kind, share_ppm, depth, cumulative, path) as (
   select {next}, {this}, e.kind, e.share_ppm, 1,
          coalesce(e.share_ppm, 1000000)::numeric / 1000000, array[{this}, {next}]
-  from catalog_lineage_edges e where {this} = :root
+  from catalog_lineage_edges e where {this} = %(root)s
   union all
   select {next}, {this}, e.kind, e.share_ppm, w.depth + 1,
          w.cumulative * coalesce(e.share_ppm, 1000000) / 1000000, w.path || {next}
   from walk w join catalog_lineage_edges e on {this} = w.track_id
-  where w.depth < :depth and {next} <> all(w.path)
+  where w.depth < %(depth)s and {next} <> all(w.path)
 )
-select exists (select 1 from catalog_tracks r where r.id = :root and r.deleted_at is null),
-  coalesce(json_agg(json_build_object(
-    'track_id', w.track_id, 'title', t.title, 'artist', t.artist, 'via', w.edge_from,
-    'kind', w.kind, 'share', trim_scale(w.share_ppm::numeric / 10000)::text, 'depth', w.depth,
-    'cumulative_share', trim_scale(round(w.cumulative * 1000000) / 10000)::text, 'path', w.path
-  ) order by w.depth, w.path), '[]')::text
+select case when exists (
+    select 1 from catalog_tracks r where r.id = %(root)s and r.deleted_at is null)
+  then json_build_object('track_id', %(root)s::uuid, 'direction', '{direction}',
+    'depth', %(depth)s::int, 'nodes', coalesce(json_agg(json_build_object(
+      'track_id', w.track_id, 'title', t.title, 'artist', t.artist, 'via', w.edge_from,
+      'kind', w.kind, 'share', trim_scale(w.share_ppm::numeric / 10000)::text, 'depth', w.depth,
+      'cumulative_share', trim_scale(round(w.cumulative * 1000000) / 10000)::text, 'path', w.path
+    ) order by w.depth, w.path), '[]'))::text
+  end
 from walk w join catalog_tracks t on t.id = w.track_id and t.deleted_at is null
 """
-"""One statement: is the root visible, and every path as ready JSON (shares as percentage text:
-a ppm over 10,000 has at most 4 decimals, and trim_scale gives format_percentage's spelling)."""
-ANCESTORS_SQL = LINEAGE_SQL.format(this="e.child_id", next="e.parent_id")
-DESCENDANTS_SQL = LINEAGE_SQL.format(this="e.parent_id", next="e.child_id")
+"""One statement: LineageOut as ready JSON, or null when the root is not visible (shares as
+percentage text: a ppm over 10,000 has at most 4 decimals, and trim_scale gives
+format_percentage's spelling)."""
+LINEAGE_READS: dict[Direction, Read] = {
+    "ancestors": Read(
+        LINEAGE_SQL.format(this="e.child_id", next="e.parent_id", direction="ancestors")
+    ),
+    "descendants": Read(
+        LINEAGE_SQL.format(this="e.parent_id", next="e.child_id", direction="descendants")
+    ),
+}
 
 
-async def lineage(
-    session: AsyncSession, track_id: uuid.UUID, direction: Direction, depth: int
-) -> bytes:
-    """Every path up (parents) or down (children) to `depth`, with the share along each path.
-
-    The answer is JSON bytes built by PostgreSQL in one round trip (no ORM, no re-parsing).
-    """
-    sql = ANCESTORS_SQL if direction == "ancestors" else DESCENDANTS_SQL
-    visible, nodes = (await session.execute(text(sql), {"root": track_id, "depth": depth})).one()
-    if not visible:
+async def lineage(read: ReadSession, track_id: uuid.UUID, direction: Direction, depth: int) -> str:
+    """Every path up (parents) or down (children) to `depth`, with the share along each path,
+    as JSON built by PostgreSQL in the request's one round trip."""
+    found = await read.one(LINEAGE_READS[direction], root=track_id, depth=depth)
+    if found is None:
         raise NotFound(f"No track {track_id}")
-    head = json.dumps({"track_id": str(track_id), "direction": direction, "depth": depth})
-    return f'{head[:-1]},"nodes":{nodes}}}'.encode()
+    return found
 
 
 async def parent_edges(session: AsyncSession, child_id: uuid.UUID) -> list[EdgeOut]:

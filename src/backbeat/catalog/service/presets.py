@@ -8,11 +8,16 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.catalog.errors import PresetLimit
+from backbeat.catalog.errors import InvalidSplit, PresetLimit
 from backbeat.catalog.models import SplitPreset
 from backbeat.catalog.schemas import EntryOut, PresetIn, PresetOut
-from backbeat.catalog.service.sheets import Line, resolve_lines
-from backbeat.catalog.shares import format_percentage, parse_payee
+from backbeat.catalog.shares import (
+    InvalidShare,
+    SplitLine,
+    format_percentage,
+    parse_payee,
+    resolve_lines,
+)
 from backbeat.catalog.vocabulary import Role
 from backbeat.errors import Conflict, NotFound
 
@@ -37,7 +42,10 @@ async def create_preset(
     session: AsyncSession, body: PresetIn, *, actor: uuid.UUID, limit: int
 ) -> PresetOut:
     """Validated like a sheet; at most `limit`, enforced under a per-user lock and a slot key."""
-    lines = resolve_lines(body.entries, body.split, Role.OTHER)
+    try:
+        lines = resolve_lines(body.entries, body.split, Role.OTHER)
+    except InvalidShare as exc:
+        raise InvalidSplit(str(exc)) from None
     await session.execute(
         text("select pg_advisory_xact_lock(hashtextextended('catalog_split_presets:' || :u, 0))"),
         {"u": str(actor)},
@@ -75,7 +83,7 @@ async def delete_preset(session: AsyncSession, preset_id: uuid.UUID, *, actor: u
 
 async def preset_lines(
     session: AsyncSession, preset_id: uuid.UUID, default_role: Role, *, actor: uuid.UUID
-) -> list[Line]:
+) -> list[SplitLine]:
     """The lines of one of the caller's presets (its roles, or the sheet's default role)."""
     preset = await session.scalar(
         select(SplitPreset).where(SplitPreset.id == preset_id, SplitPreset.user_id == actor)
@@ -83,7 +91,7 @@ async def preset_lines(
     if preset is None:
         raise NotFound(f"No split preset {preset_id}")
     return [
-        Line(
+        SplitLine(
             parse_payee(e["payee"]),
             e["share_ppm"],
             default_role if e["role"] == Role.OTHER else Role(e["role"]),

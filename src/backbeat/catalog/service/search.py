@@ -13,24 +13,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from backbeat.catalog.service.track_json import track_json
 from backbeat.errors import NotFound, Unprocessable
+from backbeat.reads import Read, ReadSession
 
 Sort = Literal["relevance", "newest", "title", "bpm"]
 _WORD = re.compile(r"\w+")
 
-TRACK_JSON = """json_build_object(
-  'id', t.id, 'title', t.title, 'artist', t.artist, 'description', t.description,
-  'tags', t.tags, 'sample_type', t.sample_type, 'loop_category', t.loop_category, 'bpm', t.bpm,
-  'key', t.key, 'duration_seconds', t.duration_seconds, 'isrc', t.isrc, 'iswc', t.iswc,
-  'license', json_build_object('derivatives', t.license_derivatives,
-    'commercial', t.license_commercial, 'attribution', t.license_attribution),
-  'social_urls', t.social_urls, 'contact_info', null, 'visibility', t.visibility,
-  'stem_type', t.stem_type, 'cover_object_id', t.cover_object_id,
-  'audio_object_id', t.audio_object_id, 'created_by', t.created_by,
-  'created_at', t.created_at, 'updated_at', t.updated_at)"""
+TRACK_JSON = track_json(contact_info="null", credits=None)
 
 # sort → (key expression, direction, cast of the cursor value)
 _SORTS: dict[str, tuple[str, str, str]] = {
@@ -83,7 +73,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[str, uuid.UUID]:
         raise Unprocessable("cursor is not a cursor of this search") from None
 
 
-def build_sql(query: SearchQuery) -> tuple[str, dict[str, Any], str]:
+def build_read(query: SearchQuery) -> tuple[Read, dict[str, Any], str]:
     """The one statement a search runs, its parameters, and the effective sort."""
     tsquery = prefix_query(query.q) if query.q else None
     sort = query.sort if (query.sort != "relevance" or tsquery) else "newest"
@@ -95,7 +85,7 @@ def build_sql(query: SearchQuery) -> tuple[str, dict[str, Any], str]:
         # The match runs in a definer function so it can use the GIN index (see the migration
         # 20261122_catalog_search); joining on the leakproof uuid `=` keeps the pk index usable.
         source = (
-            "to_tsquery('simple', :tsquery) as q(query) "
+            "to_tsquery('simple', %(tsquery)s) as q(query) "
             "cross join lateral catalog_public_matches(q.query) as m(id) "
             "join catalog_tracks t on t.id = m.id"
         )
@@ -104,25 +94,25 @@ def build_sql(query: SearchQuery) -> tuple[str, dict[str, Any], str]:
     if query.cursor:
         after_key, after_id = decode_cursor(query.cursor, sort)
         op = "<" if direction == "desc" else ">"
-        where.append(f"({key}, t.id) {op} (cast(:after_key as {cast}), :after_id)")
+        where.append(f"({key}, t.id) {op} (cast(%(after_key)s as {cast}), %(after_id)s)")
         params |= {"after_key": after_key, "after_id": after_id}
     # Only fixed fragments from this module are interpolated; every value is a bound parameter.
     sql = (
         f"select {TRACK_JSON}::text, ({key})::text, t.id::text from {source} "  # noqa: S608
-        f"where {' and '.join(where)} order by {key} {direction}, t.id {direction} limit :limit"
+        f"where {' and '.join(where)} order by {key} {direction}, t.id {direction} limit %(limit)s"
     )
-    return sql, params, sort
+    return Read(sql), params, sort
 
 
 def _filters(query: SearchQuery, params: dict[str, Any]) -> list[str]:
     where = []
     simple = {
-        "sample_type": "t.sample_type = :sample_type",
-        "loop_category": "t.loop_category = :loop_category",
-        "bpm_min": "t.bpm >= :bpm_min",
-        "bpm_max": "t.bpm <= :bpm_max",
-        "key": "t.key = :key",
-        "derivatives": "t.license_derivatives = :derivatives",
+        "sample_type": "t.sample_type = %(sample_type)s",
+        "loop_category": "t.loop_category = %(loop_category)s",
+        "bpm_min": "t.bpm >= %(bpm_min)s",
+        "bpm_max": "t.bpm <= %(bpm_max)s",
+        "key": "t.key = %(key)s",
+        "derivatives": "t.license_derivatives = %(derivatives)s",
     }
     for name, condition in simple.items():
         value = getattr(query, name)
@@ -130,15 +120,15 @@ def _filters(query: SearchQuery, params: dict[str, Any]) -> list[str]:
             where.append(condition)
             params[name] = value
     if query.tags:
-        where.append("t.tags @> cast(:tags as text[])")
+        where.append("t.tags @> cast(%(tags)s as text[])")
         params["tags"] = query.tags
     if isinstance(query.creator, uuid.UUID):
-        where.append("t.created_by = :creator")
+        where.append("t.created_by = %(creator)s")
         params["creator"] = query.creator
     elif query.creator:
         where.append(
             "t.created_by = (select p.id from identity_public_profiles p "
-            "where lower(p.username) = lower(:creator))"
+            "where lower(p.username) = lower(%(creator)s))"
         )
         params["creator"] = query.creator
     if query.has_stems is not None:
@@ -150,50 +140,41 @@ def _filters(query: SearchQuery, params: dict[str, Any]) -> list[str]:
     return where
 
 
-async def search_tracks(session: AsyncSession, query: SearchQuery) -> bytes:
-    """A page as JSON bytes: {"items": [...], "next_cursor": …}, built without re-parsing."""
-    sql, params, sort = build_sql(query)
-    rows = (await session.execute(text(sql), params)).all()
+async def search_tracks(read: ReadSession, query: SearchQuery) -> str:
+    """A page as TrackPage JSON: {"items": [...], "next_cursor": …}, built without re-parsing."""
+    statement, params, sort = build_read(query)
+    rows = await read.rows(statement, **params)
     page = rows[: query.limit]
     more = len(rows) > query.limit
     cursor = encode_cursor(sort, page[-1][1], page[-1][2]) if more and page else None
     items = ",".join(row[0] for row in page)
-    return f'{{"items":[{items}],"next_cursor":{json.dumps(cursor)}}}'.encode()
+    return f'{{"items":[{items}],"next_cursor":{json.dumps(cursor)}}}'
 
 
-async def creator_store(
-    session: AsyncSession, username: str, *, cursor: str | None, limit: int
-) -> bytes:
+CREATOR_READ = Read("""with creator as (
+  select p.id, p.username, p.display_name from identity_public_profiles p
+  where lower(p.username) = lower(%(username)s)
+), counts as (
+  select t.sample_type, count(*) as n from catalog_tracks t join creator c on t.created_by = c.id
+  where t.visibility = 'public' and t.deleted_at is null group by 1
+)
+select json_build_object(
+  'creator', json_build_object('id', c.id, 'username', c.username, 'display_name', c.display_name),
+  'total', coalesce((select sum(n) from counts), 0),
+  'counts', coalesce((select json_object_agg(sample_type, n order by sample_type) from counts),
+    '{}'))::text, c.id
+from creator c""")
+"""The store's head (creator, total, counts per sample type) and the creator's id."""
+
+
+async def creator_store(read: ReadSession, username: str, *, cursor: str | None, limit: int) -> str:
     """A creator's public tracks (newest first) and how many of each sample type they offer."""
-    creator = (
-        await session.execute(
-            text(
-                "select id, username, display_name from identity_public_profiles "
-                "where lower(username) = lower(:u)"
-            ),
-            {"u": username},
-        )
-    ).one_or_none()
-    if creator is None:
+    rows = await read.rows(CREATOR_READ, username=username)
+    if not rows:
         raise NotFound(f"No creator {username!r}")
-    rows = await session.execute(
-        text(
-            "select sample_type, count(*) from catalog_tracks where created_by = :c "
-            "and visibility = 'public' and deleted_at is null group by 1 order by 1"
-        ),
-        {"c": creator.id},
+    head, creator_id = rows[0]
+    query = SearchQuery(
+        creator=uuid.UUID(str(creator_id)), sort="newest", cursor=cursor, limit=limit
     )
-    counts: dict[str, int] = {sample_type: count for sample_type, count in rows}
-    page = await search_tracks(
-        session, SearchQuery(creator=creator.id, sort="newest", cursor=cursor, limit=limit)
-    )
-    head = {
-        "creator": {
-            "id": str(creator.id),
-            "username": creator.username,
-            "display_name": creator.display_name,
-        },
-        "total": sum(counts.values()),
-        "counts": counts,
-    }
-    return json.dumps(head).encode()[:-1] + b',"tracks":' + page + b"}"
+    page = await search_tracks(read, query)
+    return f'{head[:-1]},"tracks":{page}}}'

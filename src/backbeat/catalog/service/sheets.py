@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, text, update
@@ -14,14 +13,13 @@ from backbeat.catalog.models import Payee, SplitApproval, SplitEntry, SplitVersi
 from backbeat.catalog.schemas import EntryIn, EntryOut, SheetHistoryOut, SheetIn, SheetOut
 from backbeat.catalog.service import audit
 from backbeat.catalog.service.access import owned_track, visible_track
+from backbeat.catalog.service.presets import preset_lines
 from backbeat.catalog.shares import (
     InvalidShare,
     PayeeRef,
-    check_split,
+    SplitLine,
     format_percentage,
-    parse_payee,
-    parse_percentage,
-    split_equal,
+    resolve_lines,
 )
 from backbeat.catalog.vocabulary import Role, SheetKind, SheetStatus
 from backbeat.errors import Forbidden, NotFound, Unprocessable
@@ -29,33 +27,14 @@ from backbeat.errors import Forbidden, NotFound, Unprocessable
 DEFAULT_ROLE = {SheetKind.COMPOSITION: Role.COMPOSER, SheetKind.PRODUCTION: Role.PRODUCER}
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """A validated sheet line."""
-
-    payee: PayeeRef
-    share_ppm: int
-    role: Role
-
-
-def resolve_lines(entries: list[EntryIn], split: str | None, default_role: Role) -> list[Line]:
-    """Entries with percentage shares, or split equally; validated as a whole."""
+def requested_lines(
+    entries: list[EntryIn], split: str | None, default_role: Role
+) -> list[SplitLine]:
+    """A request's entries as validated lines; a split that breaks a rule is a 422."""
     try:
-        payees = [parse_payee(e.payee) for e in entries]
-        if split == "equal":
-            if any(e.share is not None for e in entries):
-                raise InvalidShare("give no shares with split=equal")
-            shares = split_equal(len(entries))
-        else:
-            if any(e.share is None for e in entries):
-                raise InvalidShare("every entry needs a share (or use split=equal)")
-            shares = [parse_percentage(e.share or "") for e in entries]
-        check_split(list(zip(payees, shares, strict=True)))
+        return resolve_lines(entries, split, default_role)
     except InvalidShare as exc:
         raise InvalidSplit(str(exc)) from None
-    return [
-        Line(p, s, e.role or default_role) for p, s, e in zip(payees, shares, entries, strict=True)
-    ]
 
 
 async def payee_ids(session: AsyncSession, payees: list[PayeeRef]) -> list[uuid.UUID]:
@@ -74,7 +53,7 @@ async def write_version(
     session: AsyncSession,
     track_id: uuid.UUID,
     sheet: SheetKind,
-    lines: list[Line],
+    lines: list[SplitLine],
     *,
     actor: uuid.UUID,
     effective_from: datetime | None,
@@ -142,7 +121,7 @@ def _effective_from(requested: datetime | None, now: datetime) -> datetime:
 
 
 async def _approve_as_author(
-    session: AsyncSession, version_id: uuid.UUID, lines: list[Line], actor: uuid.UUID
+    session: AsyncSession, version_id: uuid.UUID, lines: list[SplitLine], actor: uuid.UUID
 ) -> None:
     """The author of a version approves it by writing it; then it activates if nobody else must."""
     if any(line.payee.user_id == actor for line in lines):
@@ -176,15 +155,13 @@ async def put_sheet(
 
 async def lines_for(
     session: AsyncSession, body: SheetIn, sheet: SheetKind, *, actor: uuid.UUID
-) -> list[Line]:
+) -> list[SplitLine]:
     """The lines a sheet request asks for: a preset's or its own entries."""
-    from backbeat.catalog.service.presets import preset_lines
-
     if (body.preset_id is None) == (body.entries is None):
         raise Unprocessable("give either entries or preset_id")
     if body.preset_id is not None:
         return await preset_lines(session, body.preset_id, DEFAULT_ROLE[sheet], actor=actor)
-    return resolve_lines(body.entries or [], body.split, DEFAULT_ROLE[sheet])
+    return requested_lines(body.entries or [], body.split, DEFAULT_ROLE[sheet])
 
 
 async def in_force_ids(

@@ -13,7 +13,7 @@ from backbeat.catalog.schemas import CreditOut, License, SheetIn, TrackIn, Track
 from backbeat.catalog.service import attachments, audit, lineage, sheets
 from backbeat.catalog.service.access import owned_track, visible_track
 from backbeat.catalog.service.credits import add_credits, credits_of
-from backbeat.catalog.shares import PPM, PayeeRef
+from backbeat.catalog.shares import PPM, PayeeRef, SplitLine
 from backbeat.catalog.vocabulary import SheetKind
 
 RIGHTS_FIELDS = (
@@ -109,7 +109,7 @@ async def create_track(
         lines = (
             await sheets.lines_for(session, requested, kind, actor=actor)
             if requested
-            else [sheets.Line(PayeeRef(user_id=actor), PPM, sheets.DEFAULT_ROLE[kind])]
+            else [SplitLine(PayeeRef(user_id=actor), PPM, sheets.DEFAULT_ROLE[kind])]
         )
         await sheets.write_version(
             session,

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, func, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbeat.errors import Forbidden, NotFound, Unprocessable
 from backbeat.identity.errors import EmailTaken, UsernameTaken
 from backbeat.identity.models import ROLES, Credential, TotpFactor, User, Wallet
-from backbeat.identity.passwords import check_password_policy, hash_password
+from backbeat.identity.password_hashing import hash_password
+from backbeat.identity.password_policy import check_password_policy
 from backbeat.identity.schemas import ProfilePatch, PublicProfile
 
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -131,13 +133,18 @@ async def get_account(session: AsyncSession, user_id: uuid.UUID) -> Account:
     return Account(user=row[0], mfa_enabled=bool(row[1]), primary_wallet=row[2])
 
 
-async def update_profile(session: AsyncSession, user_id: uuid.UUID, patch: ProfilePatch) -> None:
-    """Apply the fields the caller sent; a taken username is a 409."""
+async def update_profile(session: AsyncSession, user_id: uuid.UUID, patch: ProfilePatch) -> Account:
+    """Apply the fields the caller sent (a taken username is a 409); the account as it is now."""
     values = patch.model_dump(exclude_unset=True)
     if "avatar_url" in values and values["avatar_url"] is not None:
         values["avatar_url"] = str(values["avatar_url"])
-    if not values:
-        return
+    if values:
+        await _apply_profile(session, user_id, values)
+    return await get_account(session, user_id)
+
+
+async def _apply_profile(session: AsyncSession, user_id: uuid.UUID, values: dict[str, Any]) -> None:
+    """One UPDATE of the user's row, refusing a username someone else has."""
     if "username" in values and await _username_taken(session, values["username"], user_id):
         raise UsernameTaken("This username is taken.")
     statement = update(User).where(User.id == user_id).values(**values, updated_at=func.now())
@@ -170,10 +177,10 @@ async def list_users(session: AsyncSession, *, limit: int = 100) -> Sequence[Use
 
 
 async def set_roles(
-    session: AsyncSession, *, username: str, roles: Sequence[str], actor_roles: Sequence[str]
+    session: AsyncSession, *, username: str, roles: Sequence[str], actor: uuid.UUID
 ) -> User:
-    """Replace a user's roles; only an admin may grant or remove admin."""
-    if "admin" not in actor_roles:
+    """Replace a user's roles; only an admin (as the database has it, not the token) may."""
+    if "admin" not in (await get_user(session, actor)).roles:
         raise Forbidden("Only an admin can change roles.")
     user = await session.scalar(select(User).where(func.lower(User.username) == username.lower()))
     if user is None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.errors import Forbidden
 from backbeat.identity.models import SecurityEvent
 
 
@@ -54,3 +55,17 @@ async def list_events(
         query = query.where(SecurityEvent.id < before)
     rows = await session.scalars(query.order_by(SecurityEvent.id.desc()).limit(limit))
     return rows.all()
+
+
+async def list_events_as_admin(
+    session: AsyncSession,
+    *,
+    actor_role: str,
+    user_id: uuid.UUID,
+    limit: int = 50,
+    before: uuid.UUID | None = None,
+) -> Sequence[SecurityEvent]:
+    """Any user's events, for an admin (row-level security checks the claim too)."""
+    if actor_role != "admin":
+        raise Forbidden("Only an admin can read other users' security events.")
+    return await list_events(session, user_id=user_id, limit=limit, before=before)

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.errors import NotFound
-from backbeat.identity import mfa as totp
+from backbeat.identity import backup_codes, totp
 from backbeat.identity.errors import (
     Aal2Required,
     InvalidMfaCode,
@@ -17,6 +17,7 @@ from backbeat.identity.errors import (
     MfaRequired,
 )
 from backbeat.identity.models import BackupCode, TotpFactor, User
+from backbeat.identity.service.accounts import get_user
 from backbeat.identity.service.audit import ClientInfo, record_event
 from backbeat.identity.service.context import IdentityContext, utcnow
 
@@ -55,9 +56,10 @@ async def ensure_aal2(session: AsyncSession, *, user_id: uuid.UUID, aal: str) ->
 
 
 async def enrol(
-    session: AsyncSession, ctx: IdentityContext, user: User, client: ClientInfo
+    session: AsyncSession, ctx: IdentityContext, *, user_id: uuid.UUID, client: ClientInfo
 ) -> Enrolment:
     """Start (or restart) an unconfirmed TOTP enrolment."""
+    user = await get_user(session, user_id)
     existing = await session.get(TotpFactor, user.id, with_for_update=True)
     if existing is not None and existing.confirmed_at is not None:
         raise MfaAlreadyEnabled("TOTP is already enabled; remove it before enrolling again.")
@@ -87,7 +89,7 @@ async def _check_totp(ctx: IdentityContext, factor: TotpFactor, code: str) -> bo
 
 async def _use_backup_code(session: AsyncSession, user_id: uuid.UUID, code: str) -> bool:
     """Spend one unused backup code, if it matches."""
-    hashed = totp.hash_backup_code(code, user_id=str(user_id))
+    hashed = backup_codes.hash_backup_code(code, user_id=str(user_id))
     spent = await session.scalar(
         update(BackupCode)
         .where(
@@ -148,10 +150,12 @@ async def verify(
         await record_event(session, "mfa_failed", user_id=user.id, client=client)
         raise InvalidMfaCode("The code is wrong; check the authenticator's clock.")
     factor.confirmed_at = utcnow()
-    codes = totp.new_backup_codes()
+    codes = backup_codes.new_backup_codes()
     await session.execute(delete(BackupCode).where(BackupCode.user_id == user.id))
     session.add_all(
-        BackupCode(user_id=user.id, code_hash=totp.hash_backup_code(c, user_id=str(user.id)))
+        BackupCode(
+            user_id=user.id, code_hash=backup_codes.hash_backup_code(c, user_id=str(user.id))
+        )
         for c in codes
     )
     await record_event(session, "mfa_enabled", user_id=user.id, client=client)

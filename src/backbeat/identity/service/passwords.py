@@ -8,15 +8,16 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.identity import tokens
+from backbeat.identity import opaque_tokens
 from backbeat.identity.errors import InvalidCredentials, InvalidEmailToken
 from backbeat.identity.mailer import Email
 from backbeat.identity.models import Credential, EmailToken, User
-from backbeat.identity.passwords import hash_password, verify_password
+from backbeat.identity.password_hashing import hash_password, verify_password
 from backbeat.identity.service import mfa
 from backbeat.identity.service.accounts import enforce_password_policy, get_user
 from backbeat.identity.service.audit import ClientInfo, record_event
 from backbeat.identity.service.context import IdentityContext, utcnow
+from backbeat.identity.service.ratelimits import Limit, account_key, enforce
 from backbeat.identity.service.sessions import revoke_sessions
 
 EMAIL_TOKEN_PREFIX = "bbe_"  # noqa: S105 - a prefix, not a secret
@@ -70,7 +71,7 @@ async def _issue_email_token(
     session: AsyncSession, ctx: IdentityContext, user: User, purpose: str
 ) -> str:
     """A single-use token stored as its SHA-256; the plain token goes only into the email."""
-    opaque = tokens.new_opaque_token(EMAIL_TOKEN_PREFIX)
+    opaque = opaque_tokens.new_opaque_token(EMAIL_TOKEN_PREFIX)
     lifetime = timedelta(minutes=ctx.settings.email_token_ttl_minutes)
     session.add(
         EmailToken(
@@ -98,6 +99,8 @@ async def request_reset(
     session: AsyncSession, ctx: IdentityContext, *, email: str, client: ClientInfo
 ) -> None:
     """Email a reset token if the account exists; the answer is the same either way."""
+    budget = Limit(ctx.settings.rate_limit_account_per_15_minutes, 15 * 60)
+    await enforce(ctx.limiter, session, account_key("reset", email), budget)
     user = await session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None or user.email is None:
         return
@@ -117,7 +120,7 @@ async def _spend_email_token(session: AsyncSession, token: str, purpose: str) ->
     user_id = await session.scalar(
         update(EmailToken)
         .where(
-            EmailToken.token_hash == tokens.hash_opaque_token(token),
+            EmailToken.token_hash == opaque_tokens.hash_opaque_token(token),
             EmailToken.purpose == purpose,
             EmailToken.used_at.is_(None),
             EmailToken.expires_at > func.now(),

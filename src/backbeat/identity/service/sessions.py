@@ -11,7 +11,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
-from backbeat.identity import tokens
+from backbeat.errors import NotFound
+from backbeat.identity import access_tokens, opaque_tokens
 from backbeat.identity.errors import (
     AccountLocked,
     InvalidCredentials,
@@ -19,10 +20,10 @@ from backbeat.identity.errors import (
     InvalidRefreshToken,
 )
 from backbeat.identity.models import Credential, RefreshToken, Session, User, Wallet
-from backbeat.identity.passwords import dummy_verify, hash_password, verify_password
-from backbeat.identity.schemas import DeviceIn
+from backbeat.identity.password_hashing import dummy_verify, hash_password, verify_password
+from backbeat.identity.schemas import DeviceIn, PasswordGrant, RefreshGrant
 from backbeat.identity.service import mfa
-from backbeat.identity.service.accounts import app_role
+from backbeat.identity.service.accounts import Account, app_role, get_account
 from backbeat.identity.service.audit import ClientInfo, record_event
 from backbeat.identity.service.context import IdentityContext, utcnow
 from backbeat.identity.service.ratelimits import Limit, account_key, enforce
@@ -36,6 +37,7 @@ class IssuedTokens:
     """What a sign-in or refresh hands out; the refresh and device tokens are shown only now."""
 
     user: User
+    account: Account
     session_id: uuid.UUID
     access_token: str
     expires_in: int
@@ -54,7 +56,7 @@ async def access_token_for(
     session: AsyncSession, ctx: IdentityContext, user: User, row: Session
 ) -> str:
     """A signed access token for a session, with the user's current role and wallet."""
-    return tokens.issue_access_token(
+    return access_tokens.issue_access_token(
         ctx.keys.keyring,
         sub=str(user.id),
         role=app_role(user.roles),
@@ -68,10 +70,33 @@ async def access_token_for(
 
 async def _new_refresh_token(session: AsyncSession, session_id: uuid.UUID) -> str:
     """Add a fresh refresh token to a session's family and return it (stored as a hash)."""
-    opaque = tokens.new_opaque_token(tokens.REFRESH_PREFIX)
+    opaque = opaque_tokens.new_opaque_token(opaque_tokens.REFRESH_PREFIX)
     session.add(RefreshToken(session_id=session_id, token_hash=opaque.sha256_hex))
     await session.flush()
     return opaque.token
+
+
+async def _issue(
+    session: AsyncSession,
+    ctx: IdentityContext,
+    user: User,
+    row: Session,
+    *,
+    device_token: str | None = None,
+) -> IssuedTokens:
+    """Tokens for a session, with the account as it is after signing in."""
+    access_token = await access_token_for(session, ctx, user, row)
+    refresh_token = await _new_refresh_token(session, row.id)
+    await session.refresh(user)
+    return IssuedTokens(
+        user=user,
+        account=await get_account(session, user.id),
+        session_id=row.id,
+        access_token=access_token,
+        expires_in=ctx.settings.access_token_ttl_seconds,
+        refresh_token=refresh_token,
+        device_token=device_token,
+    )
 
 
 async def start_session(
@@ -88,7 +113,7 @@ async def start_session(
     device = device or DeviceIn()
     now, settings = utcnow(), ctx.settings
     desktop = device.type == "desktop"
-    device_token = tokens.new_opaque_token(tokens.DEVICE_PREFIX) if desktop else None
+    device_token = opaque_tokens.new_opaque_token(opaque_tokens.DEVICE_PREFIX) if desktop else None
     lifetime = settings.device_token_ttl_days if desktop else settings.refresh_token_ttl_days
     row = Session(
         user_id=user.id,
@@ -106,13 +131,28 @@ async def start_session(
     await session.flush()
     user.last_login_at = now
     await record_event(session, "sign_in", user_id=user.id, client=client, method=method, aal=aal)
-    return IssuedTokens(
-        user=user,
-        session_id=row.id,
-        access_token=await access_token_for(session, ctx, user, row),
-        expires_in=settings.access_token_ttl_seconds,
-        refresh_token=await _new_refresh_token(session, row.id),
-        device_token=device_token.token if device_token else None,
+    return await _issue(
+        session, ctx, user, row, device_token=device_token.token if device_token else None
+    )
+
+
+async def grant_tokens(
+    session: AsyncSession,
+    ctx: IdentityContext,
+    grant: PasswordGrant | RefreshGrant,
+    client: ClientInfo,
+) -> IssuedTokens:
+    """POST /v1/auth/token: the password grant signs in, the refresh grant rotates."""
+    if isinstance(grant, RefreshGrant):
+        return await refresh(session, ctx, refresh_token=grant.refresh_token, client=client)
+    return await sign_in_with_password(
+        session,
+        ctx,
+        email=grant.email,
+        password=grant.password,
+        totp_code=grant.totp_code,
+        device=grant.device,
+        client=client,
     )
 
 
@@ -219,7 +259,7 @@ async def refresh(
     session: AsyncSession, ctx: IdentityContext, *, refresh_token: str, client: ClientInfo
 ) -> IssuedTokens:
     """Rotate: the presented token is spent; presenting a spent one revokes its whole family."""
-    token_hash = tokens.hash_opaque_token(refresh_token)
+    token_hash = opaque_tokens.hash_opaque_token(refresh_token)
     spent = await session.scalar(
         update(RefreshToken)
         .where(RefreshToken.token_hash == token_hash, RefreshToken.used_at.is_(None))
@@ -236,13 +276,7 @@ async def refresh(
     if user is None:
         raise InvalidRefreshToken("The session has ended; sign in again.")
     row.last_active_at, row.ip, row.user_agent = utcnow(), client.ip, client.user_agent
-    return IssuedTokens(
-        user=user,
-        session_id=row.id,
-        access_token=await access_token_for(session, ctx, user, row),
-        expires_in=ctx.settings.access_token_ttl_seconds,
-        refresh_token=await _new_refresh_token(session, row.id),
-    )
+    return await _issue(session, ctx, user, row)
 
 
 async def _detect_reuse(session: AsyncSession, token_hash: str, client: ClientInfo) -> None:
@@ -285,7 +319,7 @@ async def touch(session: AsyncSession, session_id: uuid.UUID, last_active: datet
 async def session_for_device_token(session: AsyncSession, token: str) -> Session | None:
     """The live desktop session a device token belongs to."""
     query = select(Session).where(
-        Session.device_token_hash == tokens.hash_opaque_token(token),
+        Session.device_token_hash == opaque_tokens.hash_opaque_token(token),
         Session.revoked_at.is_(None),
         Session.expires_at > func.now(),
     )
@@ -326,6 +360,14 @@ async def revoke_sessions(
         statement.values(revoked_at=func.now(), revoked_reason=reason).returning(Session.id)
     )
     return len(result.all())
+
+
+async def revoke_session(
+    session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID
+) -> None:
+    """Revoke one of the user's live sessions, or 404."""
+    if not await revoke_sessions(session, user_id=user_id, reason="revoked", only=session_id):
+        raise NotFound("No such live session.")
 
 
 async def raise_session_aal(session: AsyncSession, session_id: uuid.UUID) -> Session:

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
 from backbeat.errors import Forbidden, NotFound
-from backbeat.identity import tokens
+from backbeat.identity import opaque_tokens
 from backbeat.identity.models import PersonalAccessToken, User
+from backbeat.identity.service.accounts import get_user
 from backbeat.identity.service.audit import ClientInfo, record_event
 from backbeat.identity.service.context import utcnow
 
@@ -40,16 +41,17 @@ class TokenOwner:
 async def create_token(
     session: AsyncSession,
     *,
-    user: User,
+    user_id: uuid.UUID,
     name: str,
     scopes: Sequence[str],
     expires_in_days: int | None,
     client: ClientInfo,
 ) -> CreatedToken:
     """Mint a bbp_ token; the admin scope needs an admin."""
+    user = await get_user(session, user_id)
     if "admin" in scopes and "admin" not in user.roles:
         raise Forbidden("Only an admin can create a token with the admin scope.")
-    opaque = tokens.new_opaque_token(tokens.PERSONAL_ACCESS_PREFIX)
+    opaque = opaque_tokens.new_opaque_token(opaque_tokens.PERSONAL_ACCESS_PREFIX)
     expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     row = PersonalAccessToken(
         user_id=user.id,
@@ -121,7 +123,7 @@ async def owner_of(session: AsyncSession, token: str) -> TokenOwner | None:
             select(PersonalAccessToken, User.roles)
             .join(User, User.id == PersonalAccessToken.user_id)
             .where(
-                PersonalAccessToken.token_hash == tokens.hash_opaque_token(token),
+                PersonalAccessToken.token_hash == opaque_tokens.hash_opaque_token(token),
                 PersonalAccessToken.revoked_at.is_(None),
             )
         )

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.errors import NotFound, Unprocessable
-from backbeat.identity import wallets as proofs
+from backbeat.identity import caip10, siwe, stacks
 from backbeat.identity.errors import InvalidWalletProof, LastSignInMethod, WalletTaken
 from backbeat.identity.models import Credential, User, Wallet, WalletChallenge
 from backbeat.identity.schemas import DeviceIn
@@ -20,6 +20,7 @@ from backbeat.identity.service.accounts import create_user, new_wallet_username
 from backbeat.identity.service.audit import ClientInfo, record_event
 from backbeat.identity.service.context import IdentityContext, utcnow
 from backbeat.identity.service.sessions import IssuedTokens, start_session
+from backbeat.identity.wallet_proofs import InvalidWallet, VerifiedWallet, WalletProofRejected
 
 SIGN_IN_STATEMENT = "Sign in to Backbeat."
 
@@ -36,8 +37,8 @@ class Challenge:
 
 def _normalise(address: str) -> str:
     try:
-        return proofs.normalise_wallet(address)
-    except proofs.InvalidWallet as exc:
+        return caip10.normalise_wallet(address)
+    except InvalidWallet as exc:
         raise Unprocessable(f"Not a wallet address: {exc.reason}.") from None
 
 
@@ -46,7 +47,7 @@ def _build_message(ctx: IdentityContext, caip10: str, nonce: str, now: datetime)
     namespace, reference, address = caip10.split(":")
     expires = now + timedelta(seconds=ctx.settings.wallet_challenge_ttl_seconds)
     if namespace == "eip155":
-        return proofs.build_siwe_message(
+        return siwe.build_siwe_message(
             address,
             domain=ctx.settings.public_domain,
             uri=ctx.settings.public_base_url,
@@ -56,7 +57,7 @@ def _build_message(ctx: IdentityContext, caip10: str, nonce: str, now: datetime)
             chain_id=int(reference),
             statement=SIGN_IN_STATEMENT,
         )
-    return proofs.build_stacks_message(
+    return stacks.build_stacks_message(
         address,
         domain=ctx.settings.public_domain,
         nonce=nonce,
@@ -81,13 +82,13 @@ async def challenge(
     return Challenge(caip10, message, nonce, expires_at)
 
 
-def _verify_signature(ctx: IdentityContext, message: str, signature: str) -> proofs.VerifiedWallet:
+def _verify_signature(ctx: IdentityContext, message: str, signature: str) -> VerifiedWallet:
     """Check the signature and the message's domain and validity window."""
     first_line = message.split("\n", 1)[0]
-    verify = proofs.verify_stacks if "your Stacks account" in first_line else proofs.verify_siwe
+    verify = stacks.verify_stacks if "your Stacks account" in first_line else siwe.verify_siwe
     try:
         return verify(message, signature, domain=ctx.settings.public_domain, now=utcnow())
-    except proofs.InvalidWalletProof as exc:
+    except WalletProofRejected as exc:
         raise InvalidWalletProof(f"The wallet proof is refused: {exc.reason}.") from None
 
 

@@ -1,4 +1,4 @@
-"""Factories for catalog API tests: users with tokens, tracks, wallets."""
+"""Factories shared by catalog tests: users with tokens, tracks, wallets, CSV imports."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from backbeat.identity.wallets import c32_address
-from tests.identity.helpers import bearer, signup, unique_name
+from backbeat.identity.stacks import c32_address
+from tests.identity.factories import bearer, signup, unique_name
 
 
 @dataclass(frozen=True)
@@ -44,3 +44,19 @@ async def new_track(client: httpx.AsyncClient, user: User, **fields: Any) -> dic
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()
     return data
+
+
+CSV_HEADER = (
+    "title,artist,sample_type,tags,composition_split_1_wallet,composition_split_1_percentage,"
+    "composition_split_2_wallet,composition_split_2_percentage,"
+    "production_split_1_wallet,production_split_1_percentage\n"
+)
+
+
+def csv_row(title: str, c1: str = "50", c2: str = "50") -> str:
+    """One track in the seed's CSV layout, split between wallets a and b."""
+    return f"{title},Luna,VOCALS,lofi,{wallet('a')},{c1},{wallet('b')},{c2},{wallet('a')},100\n"
+
+
+GOOD_CSV = CSV_HEADER + csv_row("One") + csv_row("Two") + csv_row("Three")
+ONE_BAD_CSV = CSV_HEADER + csv_row("One") + csv_row("Two", c1="60") + csv_row("Three")

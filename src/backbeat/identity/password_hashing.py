@@ -1,12 +1,10 @@
-"""Password hashing (argon2id), imported bcrypt hashes, and the password policy."""
+"""Password hashing: argon2id for ours, bcrypt for hashes imported from Supabase."""
 
 from __future__ import annotations
 
 import functools
-import gzip
 import secrets
 from dataclasses import dataclass
-from importlib import resources
 
 import bcrypt
 from argon2 import PasswordHasher, Type
@@ -19,15 +17,6 @@ _HASHER = PasswordHasher(
 )
 _BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 _BCRYPT_MAX_BYTES = 72
-
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 256
-
-# The 20,000 most common passwords (lowercased), copied unchanged from Django 5.2's
-# django/contrib/auth/common-passwords.txt.gz (BSD-3-Clause licence, Copyright (c) Django
-# Software Foundation and individual contributors; list compiled by Royce Williams,
-# https://gist.github.com/roycewilliams/226886fd01572964e1431ac8afc999ce).
-_COMMON_PASSWORDS_FILE = "common-passwords.txt.gz"
 
 
 class UnsupportedHashError(ValueError):
@@ -88,29 +77,3 @@ def _dummy_hash() -> str:
 def dummy_verify(password: str) -> None:
     """Spend the time of a real verification so unknown emails cannot be told from wrong ones."""
     verify_password(_dummy_hash(), password)
-
-
-@functools.cache
-def _common_passwords() -> frozenset[str]:
-    """Load the shipped common-password list once."""
-    data = resources.files("backbeat.identity").joinpath(_COMMON_PASSWORDS_FILE).read_bytes()
-    return frozenset(gzip.decompress(data).decode().split())
-
-
-def check_password_policy(
-    password: str, *, email: str | None = None, username: str | None = None
-) -> list[str]:
-    """List every reason a new password is refused (NIST 800-63B: length and blocklist)."""
-    problems: list[str] = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"must be at least {MIN_PASSWORD_LENGTH} characters long")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        problems.append(f"must be at most {MAX_PASSWORD_LENGTH} characters long")
-    folded = password.strip().casefold()
-    if folded in _common_passwords():
-        problems.append("is too common")
-    if email and folded in {email.strip().casefold(), email.split("@")[0].strip().casefold()}:
-        problems.append("must not be your email address")
-    if username and folded == username.strip().casefold():
-        problems.append("must not be your username")
-    return problems

@@ -1,23 +1,16 @@
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from coincurve import PrivateKey
 from Crypto.Hash import RIPEMD160
-from eth_account import Account
-from eth_account.messages import encode_defunct
-from eth_account.signers.local import LocalAccount
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backbeat.identity.wallets import (
-    InvalidWallet,
-    InvalidWalletProof,
-    VerifiedWallet,
-    _recover,
+from backbeat.identity.sign_in_messages import parse_sign_in_message
+from backbeat.identity.stacks import (
     _split_stacks_signature,
-    build_siwe_message,
     build_stacks_message,
     c32_address,
     c32_address_decode,
@@ -25,30 +18,18 @@ from backbeat.identity.wallets import (
     c32_encode,
     c32check_decode,
     c32check_encode,
-    eip55,
-    normalise_wallet,
-    parse_sign_in_message,
     stacks_message_digest,
-    verify_siwe,
     verify_stacks,
 )
-
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-DOMAIN = "backbeat.example"
-NONCE = "n0nce4Backbeat"
-HASH160 = bytes.fromhex("a46ff88886c2ef9762d970b4d2c63678835bd39d")
-VITALIK = "0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045"
-SP = "SP2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKNRV9EJ7"
-SM = "SM2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKQVX8X0G"
-ST = "ST2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKQYAC0RQ"
-SN = "SN2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKP6D2ZK9"
-MAINNET, TESTNET = "stacks:1:", "stacks:2147483648:"
-
-# Keys used only to make real signatures in these tests.
-ETH_ACCOUNT = Account.from_key(
-    "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+from backbeat.identity.wallet_proofs import (
+    InvalidWallet,
+    VerifiedWallet,
+    WalletProofRejected,
+    recover_public_key,
 )
-ETH_OTHER = Account.from_key("0x" + "11" * 32)
+from tests.identity.factories import DOMAIN, NONCE, NOW, VITALIK
+
+HASH160 = bytes.fromhex("a46ff88886c2ef9762d970b4d2c63678835bd39d")
 # The SIP-018 test key from stacks.js (packages/transactions/tests/structuredDataSignature.test.ts).
 STACKS_KEY = PrivateKey(
     bytes.fromhex("753b7cc01a1a2e86221266a154af739463fce51219d97e4f856cd7200c3bd2a6")
@@ -62,31 +43,6 @@ def hash160(data: bytes) -> bytes:
 
 def stacks_address(key: PrivateKey, version: int = 22, compressed: bool = True) -> str:
     return c32_address(version, hash160(key.public_key.format(compressed=compressed)))
-
-
-def siwe_message(
-    address: str = ETH_ACCOUNT.address,
-    *,
-    domain: str = DOMAIN,
-    nonce: str = NONCE,
-    issued_at: datetime = NOW,
-    chain_id: int = 1,
-    statement: str | None = "Sign in to Backbeat.",
-) -> str:
-    return build_siwe_message(
-        address,
-        domain=domain,
-        uri=f"https://{DOMAIN}/sign-in",
-        nonce=nonce,
-        issued_at=issued_at,
-        expiration_time=NOW + timedelta(minutes=10),
-        chain_id=chain_id,
-        statement=statement,
-    )
-
-
-def eth_sign(message: str, account: LocalAccount = ETH_ACCOUNT) -> str:
-    return account.sign_message(encode_defunct(text=message)).signature.hex()
 
 
 def stacks_message(address: str | None = None, *, domain: str = DOMAIN, nonce: str = NONCE) -> str:
@@ -211,190 +167,6 @@ class TestC32Address:
             c32_address_decode(address)
 
 
-class TestEip55:
-    @pytest.mark.parametrize(
-        "address",  # the examples in EIP-55
-        [
-            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-            "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
-            "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
-            "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
-        ],
-    )
-    def test_matches_the_eip_examples(self, address: str) -> None:
-        assert eip55(address.lower()) == address
-
-
-class TestNormaliseWallet:
-    @pytest.mark.parametrize(
-        ("text", "expected"),
-        [
-            (VITALIK.lower(), f"eip155:1:{VITALIK}"),
-            ("0x" + VITALIK[2:].upper(), f"eip155:1:{VITALIK}"),
-            (f"  {VITALIK}\n", f"eip155:1:{VITALIK}"),
-            (f"eip155:1:{VITALIK}", f"eip155:1:{VITALIK}"),
-            (f"eip155:137:{VITALIK.lower()}", f"eip155:137:{VITALIK}"),
-            (SP, MAINNET + SP),
-            (SP.lower(), MAINNET + SP),
-            (SM, MAINNET + SM),
-            (MAINNET + SP, MAINNET + SP),
-            (ST, TESTNET + ST),
-            (SN, TESTNET + SN),
-            (TESTNET + ST.lower(), TESTNET + ST),
-        ],
-    )
-    def test_gives_one_caip10_spelling(self, text: str, expected: str) -> None:
-        assert normalise_wallet(text) == expected
-
-    @pytest.mark.parametrize(
-        ("text", "reason"),
-        [
-            ("0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96044", "checksum"),  # last digit changed
-            ("0xD8dA6BF26964aF9D7eEd9e03E53415D37aA96045", "checksum"),  # one letter's case
-            ("0xd8da6bf26964af9d7eed9e03e53415d37aa9604", "40 hexadecimal"),
-            ("0xd8da6bf26964af9d7eed9e03e53415d37aa9604g", "40 hexadecimal"),
-            (f"eip155:0:{VITALIK}", "chain id"),
-            (f"eip155:one:{VITALIK}", "chain id"),
-            (SP[:-1] + "8", "checksum"),
-            (MAINNET + ST, "another network"),
-            (TESTNET + SP, "another network"),
-            (f"stacks:5:{SP}", "not an eip155 or stacks"),
-            ("SZ2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKQ9H6DPR", "not an eip155 or stacks"),
-            (f"solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:{SP}", "not an eip155"),
-            ("", "not an eip155"),
-        ],
-    )
-    def test_refuses_invalid_addresses(self, text: str, reason: str) -> None:
-        with pytest.raises(InvalidWallet, match=reason):
-            normalise_wallet(text)
-
-
-class TestBuildSiweMessage:
-    def test_follows_the_eip_4361_layout(self) -> None:
-        assert siwe_message().split("\n") == [
-            f"{DOMAIN} wants you to sign in with your Ethereum account:",
-            ETH_ACCOUNT.address,
-            "",
-            "Sign in to Backbeat.",
-            "",
-            f"URI: https://{DOMAIN}/sign-in",
-            "Version: 1",
-            "Chain ID: 1",
-            f"Nonce: {NONCE}",
-            "Issued At: 2026-11-22T12:00:00Z",
-            "Expiration Time: 2026-11-22T12:10:00Z",
-        ]
-
-    def test_has_two_empty_lines_without_a_statement(self) -> None:
-        assert siwe_message(statement=None).split("\n")[2:5] == [
-            "",
-            "",
-            f"URI: https://{DOMAIN}/sign-in",
-        ]
-
-    def test_checksums_the_address(self) -> None:
-        assert siwe_message(ETH_ACCOUNT.address.lower()).split("\n")[1] == ETH_ACCOUNT.address
-
-    @pytest.mark.parametrize("nonce", ["short", "has spaces in it", "dash-dash-dash"])
-    def test_refuses_a_nonce_that_eip_4361_forbids(self, nonce: str) -> None:
-        with pytest.raises(ValueError, match="nonce"):
-            siwe_message(nonce=nonce)
-
-    def test_refuses_a_naive_time(self) -> None:
-        with pytest.raises(ValueError, match="timezone"):
-            siwe_message(issued_at=datetime(2026, 11, 22))
-
-
-class TestParseSignInMessage:
-    def test_reads_back_what_was_built(self) -> None:
-        parsed = parse_sign_in_message(siwe_message(chain_id=137), chain="Ethereum")
-        assert (parsed.domain, parsed.address, parsed.nonce) == (DOMAIN, ETH_ACCOUNT.address, NONCE)
-        assert (parsed.issued_at, parsed.chain_id) == (NOW, 137)
-        assert parsed.expiration_time == NOW + timedelta(minutes=10)
-
-    def test_reads_a_scheme_and_optional_fields(self) -> None:
-        message = f"https://{siwe_message()}\nNot Before: 2026-11-22T12:01:00Z\nRequest ID: 7"
-        parsed = parse_sign_in_message(message, chain="Ethereum")
-        assert (parsed.domain, parsed.not_before) == (DOMAIN, NOW + timedelta(minutes=1))
-
-    @pytest.mark.parametrize(
-        "broken",
-        [
-            lambda m: m.replace("Version: 1", "Version: 2"),
-            lambda m: m.replace("Chain ID: 1", "Chain ID: x"),
-            lambda m: m.replace("\nExpiration Time: 2026-11-22T12:10:00Z", ""),
-            lambda m: m.replace("Issued At: 2026-11-22T12:00:00Z", "Issued At: yesterday"),
-            lambda m: m.replace(
-                "Issued At: 2026-11-22T12:00:00Z", "Issued At: 2026-11-22T12:00:00"
-            ),
-            lambda m: m + "\nURI: https://evil.example",
-            lambda m: m + "\nResources:\n- ipfs://x",
-            lambda m: m.replace("Sign in to Backbeat.\n", "Sign in\nto Backbeat.\n"),
-            lambda m: m.replace("Ethereum account", "Bitcoin account"),
-            lambda m: m.replace(f"Nonce: {NONCE}", "Nonce: short"),
-        ],
-    )
-    def test_refuses_malformed_messages(self, broken: Callable[[str], str]) -> None:
-        with pytest.raises(InvalidWalletProof):
-            parse_sign_in_message(broken(siwe_message()), chain="Ethereum")
-
-    def test_refuses_a_message_for_the_other_chain(self) -> None:
-        with pytest.raises(InvalidWalletProof, match="not a Stacks"):
-            parse_sign_in_message(siwe_message(), chain="Stacks")
-
-
-class TestVerifySiwe:
-    def test_accepts_a_signature_from_the_named_account(self) -> None:
-        message = siwe_message()
-        verified = verify_siwe(message, eth_sign(message), domain=DOMAIN, now=NOW)
-        assert verified == VerifiedWallet(caip10=f"eip155:1:{ETH_ACCOUNT.address}", nonce=NONCE)
-
-    def test_accepts_a_0x_signature_and_names_the_signed_chain(self) -> None:
-        message = siwe_message(chain_id=137)
-        verified = verify_siwe(message, "0x" + eth_sign(message), domain=DOMAIN, now=NOW)
-        assert verified.caip10 == f"eip155:137:{ETH_ACCOUNT.address}"
-
-    def test_refuses_another_domain(self) -> None:
-        message = siwe_message(domain="evil.example")
-        with pytest.raises(InvalidWalletProof, match="another domain"):
-            verify_siwe(message, eth_sign(message), domain=DOMAIN, now=NOW)
-
-    def test_refuses_an_expired_message(self) -> None:
-        message = siwe_message()
-        with pytest.raises(InvalidWalletProof, match="expired"):
-            verify_siwe(message, eth_sign(message), domain=DOMAIN, now=NOW + timedelta(minutes=10))
-
-    def test_refuses_a_message_issued_in_the_future(self) -> None:
-        message = siwe_message(issued_at=NOW + timedelta(minutes=5))
-        with pytest.raises(InvalidWalletProof, match="future"):
-            verify_siwe(message, eth_sign(message), domain=DOMAIN, now=NOW)
-
-    def test_refuses_a_message_before_not_before(self) -> None:
-        message = siwe_message() + "\nNot Before: 2026-11-22T12:05:00Z"
-        with pytest.raises(InvalidWalletProof, match="not valid yet"):
-            verify_siwe(message, eth_sign(message), domain=DOMAIN, now=NOW)
-
-    def test_refuses_a_signature_from_another_key(self) -> None:
-        message = siwe_message()
-        with pytest.raises(InvalidWalletProof, match="not from the address"):
-            verify_siwe(message, eth_sign(message, ETH_OTHER), domain=DOMAIN, now=NOW)
-
-    def test_refuses_a_message_changed_after_signing(self) -> None:
-        signature = eth_sign(siwe_message())
-        with pytest.raises(InvalidWalletProof, match="not from the address"):
-            verify_siwe(siwe_message(nonce="another1nonce"), signature, domain=DOMAIN, now=NOW)
-
-    def test_refuses_an_address_without_its_checksum(self) -> None:
-        message = siwe_message().replace(ETH_ACCOUNT.address, ETH_ACCOUNT.address.lower())
-        with pytest.raises(InvalidWalletProof, match="EIP-55"):
-            verify_siwe(message, eth_sign(message), domain=DOMAIN, now=NOW)
-
-    @pytest.mark.parametrize("signature", ["zz" * 65, "ab" * 64, "ab" * 66, "00" * 65])
-    def test_refuses_malformed_signatures(self, signature: str) -> None:
-        with pytest.raises(InvalidWalletProof):
-            verify_siwe(siwe_message(), signature, domain=DOMAIN, now=NOW)
-
-
 class TestStacksMessageDigest:
     def test_matches_stacks_js(self) -> None:
         # stacks.js packages/transactions/tests/structuredDataSignature.test.ts, "hello world"
@@ -416,7 +188,7 @@ class TestStacksSignatureFormat:
             "72ab527b5c5277a593baeb2a8b657c216b99f7abb5d14af35b4bf12ba6460ba401"
         )
         digest = bytes.fromhex("1bfdab6d4158313ce34073fbb8d6b0fc32c154d439def12247a0f44bb2225259")
-        public_key = _recover(*_split_stacks_signature(signature), digest)
+        public_key = recover_public_key(*_split_stacks_signature(signature), digest)
         assert (
             c32_address(26, hash160(public_key.format()))
             == "ST1PQHQKV0RJXZFY1DGX8MNSNYVE3VGZJSRTPGZGM"
@@ -468,44 +240,44 @@ class TestVerifyStacks:
     def test_reads_ambiguous_bytes_as_rsv(self) -> None:
         # s ends in a byte that could be a recovery id (about 1 in 64 signatures).
         message, rsv = signed_where(lambda signature: signature[63] <= 3)
-        with pytest.raises(InvalidWalletProof):
+        with pytest.raises(WalletProofRejected):
             verify_stacks(message, (rsv[64:] + rsv[:64]).hex(), domain=DOMAIN, now=NOW)
         assert verify_stacks(message, rsv.hex(), domain=DOMAIN, now=NOW)
 
     def test_refuses_a_signature_from_another_key(self) -> None:
         message = stacks_message()
-        with pytest.raises(InvalidWalletProof, match="not from the address"):
+        with pytest.raises(WalletProofRejected, match="not from the address"):
             verify_stacks(message, stacks_sign(message, STACKS_OTHER).hex(), domain=DOMAIN, now=NOW)
 
     def test_refuses_a_message_changed_after_signing(self) -> None:
         signature = stacks_sign(stacks_message()).hex()
-        with pytest.raises(InvalidWalletProof, match="not from the address"):
+        with pytest.raises(WalletProofRejected, match="not from the address"):
             verify_stacks(stacks_message(nonce="another1nonce"), signature, domain=DOMAIN, now=NOW)
 
     def test_refuses_another_domain(self) -> None:
         message = stacks_message(domain="evil.example")
-        with pytest.raises(InvalidWalletProof, match="another domain"):
+        with pytest.raises(WalletProofRejected, match="another domain"):
             verify_stacks(message, stacks_sign(message).hex(), domain=DOMAIN, now=NOW)
 
     def test_refuses_an_expired_message(self) -> None:
         message = stacks_message()
         later = NOW + timedelta(minutes=11)
-        with pytest.raises(InvalidWalletProof, match="expired"):
+        with pytest.raises(WalletProofRejected, match="expired"):
             verify_stacks(message, stacks_sign(message).hex(), domain=DOMAIN, now=later)
 
     def test_refuses_a_multisig_address(self) -> None:
         message = stacks_message(stacks_address(STACKS_KEY, version=20))
-        with pytest.raises(InvalidWalletProof, match="single-signature"):
+        with pytest.raises(WalletProofRejected, match="single-signature"):
             verify_stacks(message, stacks_sign(message).hex(), domain=DOMAIN, now=NOW)
 
     def test_refuses_an_address_with_a_bad_checksum(self) -> None:
         good = stacks_address(STACKS_KEY)
         bad = good[:-1] + ("0" if good[-1] != "0" else "1")
         message = stacks_message().replace(good, bad)
-        with pytest.raises(InvalidWalletProof, match="checksum"):
+        with pytest.raises(WalletProofRejected, match="checksum"):
             verify_stacks(message, stacks_sign(message).hex(), domain=DOMAIN, now=NOW)
 
     @pytest.mark.parametrize("signature", ["zz" * 65, "ab" * 64, "ff" * 65])
     def test_refuses_malformed_signatures(self, signature: str) -> None:
-        with pytest.raises(InvalidWalletProof):
+        with pytest.raises(WalletProofRejected):
             verify_stacks(stacks_message(), signature, domain=DOMAIN, now=NOW)

@@ -1,5 +1,4 @@
 import base64
-import hashlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -7,18 +6,13 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from backbeat.identity.tokens import (
-    DEVICE_PREFIX,
-    PERSONAL_ACCESS_PREFIX,
-    REFRESH_PREFIX,
+from backbeat.identity.access_tokens import (
     Aal,
     AccessClaims,
-    InvalidToken,
+    AccessTokenRejected,
     Keyring,
     decode_access_token,
-    hash_opaque_token,
     issue_access_token,
-    new_opaque_token,
 )
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -78,7 +72,7 @@ class TestKeyring:
             Keyring([("k1", "too short")])
 
     def test_refuses_an_unknown_kid(self) -> None:
-        with pytest.raises(InvalidToken):
+        with pytest.raises(AccessTokenRejected):
             Keyring([K1]).secret("k9")
 
 
@@ -134,40 +128,40 @@ class TestDecodeAccessToken:
 
     def test_refuses_alg_none(self) -> None:
         forged = f"{b64url({'alg': 'none', 'typ': 'JWT', 'kid': 'k1'})}.{b64url(valid_payload())}."
-        with pytest.raises(InvalidToken, match="algorithm"):
+        with pytest.raises(AccessTokenRejected, match="algorithm"):
             decode_access_token(Keyring([K1]), forged, now=NOW)
 
     @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
     def test_refuses_hs512_even_with_the_right_key(self) -> None:
         token = jwt.encode(valid_payload(), K1[1], algorithm="HS512", headers={"kid": "k1"})
-        with pytest.raises(InvalidToken, match="algorithm"):
+        with pytest.raises(AccessTokenRejected, match="algorithm"):
             decode_access_token(Keyring([K1]), token, now=NOW)
 
     def test_refuses_an_rs256_header(self) -> None:
         header = b64url({"alg": "RS256", "typ": "JWT", "kid": "k1"})
         forged = f"{header}.{b64url(valid_payload())}.c2lnbmF0dXJl"
-        with pytest.raises(InvalidToken):
+        with pytest.raises(AccessTokenRejected):
             decode_access_token(Keyring([K1]), forged, now=NOW)
 
     def test_refuses_a_wrong_key_under_a_known_kid(self) -> None:
         token = issue(Keyring([("k1", K2[1])]))
-        with pytest.raises(InvalidToken, match="Signature"):
+        with pytest.raises(AccessTokenRejected, match="Signature"):
             decode_access_token(Keyring([K1]), token, now=NOW)
 
     def test_refuses_an_unknown_kid(self) -> None:
-        with pytest.raises(InvalidToken, match="unknown key id"):
+        with pytest.raises(AccessTokenRejected, match="unknown key id"):
             decode_access_token(Keyring([K1]), issue(Keyring([K2])), now=NOW)
 
     def test_refuses_a_missing_kid(self) -> None:
         token = jwt.encode(valid_payload(), K1[1], algorithm="HS256")
-        with pytest.raises(InvalidToken, match="missing key id"):
+        with pytest.raises(AccessTokenRejected, match="missing key id"):
             decode_access_token(Keyring([K1]), token, now=NOW)
 
     def test_refuses_an_expired_token(self) -> None:
         keyring = Keyring([K1])
         token = issue(keyring, ttl_seconds=900)
         assert decode_access_token(keyring, token, now=NOW + timedelta(seconds=899))
-        with pytest.raises(InvalidToken, match="expired"):
+        with pytest.raises(AccessTokenRejected, match="expired"):
             decode_access_token(keyring, token, now=NOW + timedelta(seconds=900))
 
     @pytest.mark.parametrize("claim", ["sub", "role", "aal", "session_id", "exp", "jti"])
@@ -175,7 +169,7 @@ class TestDecodeAccessToken:
         payload = valid_payload()
         del payload[claim]
         token = jwt.encode(payload, K1[1], algorithm="HS256", headers={"kid": "k1"})
-        with pytest.raises(InvalidToken, match=claim):
+        with pytest.raises(AccessTokenRejected, match=claim):
             decode_access_token(Keyring([K1]), token, now=NOW)
 
     @pytest.mark.parametrize(
@@ -185,43 +179,17 @@ class TestDecodeAccessToken:
     def test_refuses_a_malformed_claim(self, claim: str, value: object) -> None:
         payload = valid_payload() | {claim: value}
         token = jwt.encode(payload, K1[1], algorithm="HS256", headers={"kid": "k1"})
-        with pytest.raises(InvalidToken):
+        with pytest.raises(AccessTokenRejected):
             decode_access_token(Keyring([K1]), token, now=NOW)
 
     @pytest.mark.parametrize(("claim", "value"), [("aud", "someone-else"), ("iss", "supabase")])
     def test_refuses_another_audience_or_issuer(self, claim: str, value: str) -> None:
         payload = valid_payload() | {claim: value}
         token = jwt.encode(payload, K1[1], algorithm="HS256", headers={"kid": "k1"})
-        with pytest.raises(InvalidToken):
+        with pytest.raises(AccessTokenRejected):
             decode_access_token(Keyring([K1]), token, now=NOW)
 
     @pytest.mark.parametrize("garbage", ["", "not.a.jwt", "a.b", "bbr_abc"])
     def test_refuses_garbage(self, garbage: str) -> None:
-        with pytest.raises(InvalidToken):
+        with pytest.raises(AccessTokenRejected):
             decode_access_token(Keyring([K1]), garbage, now=NOW)
-
-
-class TestNewOpaqueToken:
-    @pytest.mark.parametrize("prefix", [REFRESH_PREFIX, PERSONAL_ACCESS_PREFIX, DEVICE_PREFIX])
-    def test_starts_with_its_prefix_and_carries_256_bits(self, prefix: str) -> None:
-        token, _ = new_opaque_token(prefix)
-        assert token.startswith(prefix)
-        assert len(token) == len(prefix) + 43  # 32 bytes in unpadded base64url
-
-    def test_returns_the_hash_to_store(self) -> None:
-        token, digest = new_opaque_token(REFRESH_PREFIX)
-        assert digest == hash_opaque_token(token)
-
-    def test_is_unique(self) -> None:
-        assert len({new_opaque_token(REFRESH_PREFIX).token for _ in range(100)}) == 100
-
-    @pytest.mark.parametrize("prefix", ["", "bbr", "BBR_", "b_", "far-too-long_"])
-    def test_refuses_a_malformed_prefix(self, prefix: str) -> None:
-        with pytest.raises(ValueError, match="prefix"):
-            new_opaque_token(prefix)
-
-
-class TestHashOpaqueToken:
-    def test_is_sha256_hex(self) -> None:
-        assert hash_opaque_token("abc") == hashlib.sha256(b"abc").hexdigest()
-        assert hash_opaque_token("abc").startswith("ba7816bf8f01cfea")

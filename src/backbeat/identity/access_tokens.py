@@ -1,15 +1,12 @@
-"""Signed JWT access tokens (HS256 with key ids) and opaque random tokens stored as hashes."""
+"""Signed JWT access tokens (HS256 with key ids): what the database reads for row-level security."""
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import jwt
 
@@ -18,16 +15,11 @@ ISSUER = "backbeat"
 AUDIENCE = "backbeat"
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key must be at least 256 bits.
 
-REFRESH_PREFIX = "bbr_"
-PERSONAL_ACCESS_PREFIX = "bbp_"
-DEVICE_PREFIX = "bbd_"
-
 Aal = Literal["aal1", "aal2"]
 _REQUIRED_CLAIMS = ("iss", "aud", "sub", "role", "aal", "session_id", "iat", "exp", "jti")
-_PREFIX_PATTERN = re.compile(r"[a-z]{2,8}_")
 
 
-class InvalidToken(Exception):
+class AccessTokenRejected(Exception):
     """The token is not one we issued, or no longer valid; the caller answers 401."""
 
 
@@ -60,11 +52,11 @@ class Keyring:
         self.signing_kid = keys[0][0]
 
     def secret(self, kid: str) -> bytes:
-        """The verification key for a kid, or InvalidToken for a kid we do not hold."""
+        """The verification key for a kid, or AccessTokenRejected for a kid we do not hold."""
         try:
             return self._keys[kid]
         except KeyError:
-            raise InvalidToken("unknown key id") from None
+            raise AccessTokenRejected("unknown key id") from None
 
 
 def _timestamp(now: datetime) -> int:
@@ -120,10 +112,10 @@ def decode_access_token(keyring: Keyring, token: str, *, now: datetime) -> Acces
             options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
         )
     except jwt.PyJWTError as exc:
-        raise InvalidToken(str(exc)) from exc
+        raise AccessTokenRejected(str(exc)) from exc
     claims = _claims_from_payload(payload)
     if claims.expires_at <= _as_utc(now):
-        raise InvalidToken("token has expired")
+        raise AccessTokenRejected("token has expired")
     return claims
 
 
@@ -132,12 +124,12 @@ def _header_kid(token: str) -> str:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
-        raise InvalidToken(str(exc)) from exc
+        raise AccessTokenRejected(str(exc)) from exc
     if header.get("alg") != ALGORITHM:
-        raise InvalidToken("algorithm not allowed")
+        raise AccessTokenRejected("algorithm not allowed")
     kid = header.get("kid")
     if not isinstance(kid, str):
-        raise InvalidToken("missing key id")
+        raise AccessTokenRejected("missing key id")
     return kid
 
 
@@ -150,7 +142,7 @@ def _claims_from_payload(payload: Mapping[str, object]) -> AccessClaims:
     """Type-check every claim we rely on; anything off is an invalid token, not a crash."""
     missing = [name for name in _REQUIRED_CLAIMS if name not in payload]
     if missing:
-        raise InvalidToken(f"missing claims: {', '.join(missing)}")
+        raise AccessTokenRejected(f"missing claims: {', '.join(missing)}")
     scope = _optional_text(payload, "scope") or ""
     return AccessClaims(
         sub=_text(payload, "sub"),
@@ -169,7 +161,7 @@ def _text(payload: Mapping[str, object], name: str) -> str:
     """A claim that must be a non-empty string."""
     value = payload.get(name)
     if not isinstance(value, str) or not value:
-        raise InvalidToken(f"malformed claim: {name}")
+        raise AccessTokenRejected(f"malformed claim: {name}")
     return value
 
 
@@ -186,35 +178,15 @@ def _aal(value: str) -> Aal:
         return "aal1"
     if value == "aal2":
         return "aal2"
-    raise InvalidToken("malformed claim: aal")
+    raise AccessTokenRejected("malformed claim: aal")
 
 
 def _instant(payload: Mapping[str, object], name: str) -> datetime:
     """A NumericDate claim: an integer (bool is an int in Python, but not in JSON)."""
     value = payload.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidToken(f"malformed claim: {name}")
+        raise AccessTokenRejected(f"malformed claim: {name}")
     try:
         return datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
-        raise InvalidToken(f"malformed claim: {name}") from None
-
-
-class OpaqueToken(NamedTuple):
-    """A random token to hand out once, and the hash to store in its place."""
-
-    token: str
-    sha256_hex: str
-
-
-def new_opaque_token(prefix: str) -> OpaqueToken:
-    """Make a 256-bit random token with a readable prefix (bbr_, bbp_, bbd_) for secret scanners."""
-    if not _PREFIX_PATTERN.fullmatch(prefix):
-        raise ValueError("a token prefix is 2-8 lowercase letters and an underscore")
-    token = prefix + secrets.token_urlsafe(32)
-    return OpaqueToken(token=token, sha256_hex=hash_opaque_token(token))
-
-
-def hash_opaque_token(token: str) -> str:
-    """SHA-256 is enough for 256-bit random tokens: there is nothing to guess, so no slow hash."""
-    return hashlib.sha256(token.encode()).hexdigest()
+        raise AccessTokenRejected(f"malformed claim: {name}") from None

@@ -1,0 +1,137 @@
+"""The lean read path: what it returns matches the documented models, and claims never leak."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from backbeat.app import create_app
+from backbeat.catalog.schemas import CreatorStoreOut, LineageOut, TrackOut, TrackPage
+from backbeat.db import ANONYMOUS, Claims, Database
+from backbeat.embedded import DatabaseUrls
+from backbeat.health import Readiness
+from backbeat.identity.schemas import PublicProfile, UserOut
+from backbeat.reads import PoolReader, Read
+from tests.catalog.factories import User, new_track, new_user
+from tests.conftest import settings_for_tests
+
+WHO_AM_I = Read(
+    "select json_build_object('role', current_user, "
+    "'claims', current_setting('request.jwt.claims', true))::text"
+)
+FAILING = Read("select (1 / (%(zero)s)::int)::text")
+
+
+def assert_matches(model: type[BaseModel], body: str) -> dict[str, Any]:
+    """The body validates against the model and carries exactly its fields (nested too)."""
+    parsed: dict[str, Any] = json.loads(body)
+    model.model_validate_json(body)
+    assert set(parsed) == set(model.model_fields), f"{model.__name__}: {set(parsed)}"
+    return parsed
+
+
+class TestHotReadsMatchTheirResponseModels:
+    async def test_track_owner_and_stranger(self, client: httpx.AsyncClient) -> None:
+        owner, stranger = await new_user(client), await new_user(client)
+        credits = [{"name": "Luna", "role": "performer"}]
+        created = await new_track(client, owner, contact_info={"email": "a@b.c"}, credits=credits)
+        mine = await client.get(f"/v1/tracks/{created['id']}", headers=owner.headers)
+        theirs = await client.get(f"/v1/tracks/{created['id']}", headers=stranger.headers)
+        anonymous = await client.get(f"/v1/tracks/{created['id']}")
+        assert assert_matches(TrackOut, mine.text)["contact_info"] == {"email": "a@b.c"}
+        assert assert_matches(TrackOut, theirs.text)["contact_info"] is None
+        assert assert_matches(TrackOut, anonymous.text)["credits"][0]["name"] == "Luna"
+
+    async def test_the_lean_track_equals_the_orm_track(self, client: httpx.AsyncClient) -> None:
+        owner = await new_user(client)
+        created = await new_track(client, owner, tags=["lofi"], bpm=92.5, key="A minor")
+        lean = TrackOut.model_validate_json(
+            (await client.get(f"/v1/tracks/{created['id']}", headers=owner.headers)).text
+        )
+        assert lean == TrackOut.model_validate(created)
+
+    async def test_lineage_search_and_store(self, client: httpx.AsyncClient) -> None:
+        owner = await new_user(client)
+        parent = await new_track(client, owner, title="Lean Parent")
+        child = await new_track(client, owner, title="Lean Child", parents=[_parent(parent)])
+        lineage = await client.get(f"/v1/tracks/{child['id']}/lineage")
+        nodes = assert_matches(LineageOut, lineage.text)["nodes"]
+        assert [n["track_id"] for n in nodes] == [parent["id"]]
+        page = assert_matches(TrackPage, (await client.get("/v1/tracks?q=lean")).text)
+        assert {t["title"] for t in page["items"]} >= {"Lean Parent", "Lean Child"}
+        store = await client.get(f"/v1/creators/{owner.username}/store")
+        assert assert_matches(CreatorStoreOut, store.text)["total"] == 2
+
+    async def test_me_profile_and_readiness(self, client: httpx.AsyncClient) -> None:
+        user = await new_user(client)
+        me = assert_matches(UserOut, (await client.get("/v1/me", headers=user.headers)).text)
+        assert me["id"] == str(user.id)
+        profile = (await client.get(f"/v1/users/{user.username}")).text
+        assert assert_matches(PublicProfile, profile)["username"] == user.username
+        assert assert_matches(Readiness, (await client.get("/readyz")).text)["database"] is True
+
+
+def _parent(track: dict[str, Any]) -> dict[str, Any]:
+    return {"parent_id": track["id"], "kind": "remix", "share": "20"}
+
+
+@pytest.fixture
+async def single_connection_reader(committed_database: Database) -> Any:
+    """A real pool of ONE connection, so every read reuses the same server session."""
+    reader = PoolReader(committed_database.urls.api, max_size=1)
+    yield reader
+    await reader.close()
+
+
+def someone() -> Claims:
+    return Claims(sub=str(uuid.uuid4()), payload={"app_role": "user"})
+
+
+class TestClaimsNeverLeakAcrossRequests:
+    async def test_each_read_sees_only_its_own_claims(self, single_connection_reader: Any) -> None:
+        reader, alice = single_connection_reader, someone()
+        as_alice = json.loads((await reader.fetch(alice, WHO_AM_I, {}))[0][0])
+        as_anonymous = json.loads((await reader.fetch(ANONYMOUS, WHO_AM_I, {}))[0][0])
+        assert as_alice["role"] == "backbeat_user" and alice.sub in as_alice["claims"]
+        assert as_anonymous["role"] == "backbeat_anon"
+        assert alice.sub not in as_anonymous["claims"]
+
+    async def test_an_error_mid_request_leaves_nothing_behind(
+        self, single_connection_reader: Any
+    ) -> None:
+        reader, alice = single_connection_reader, someone()
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            await reader.fetch(alice, FAILING, {"zero": 0})
+        after = json.loads((await reader.fetch(ANONYMOUS, WHO_AM_I, {}))[0][0])
+        assert after["role"] == "backbeat_anon" and alice.sub not in after["claims"]
+        async with reader._pool.connection() as conn:  # the very connection, with no prelude
+            row = await (await conn.execute(WHO_AM_I.sql)).fetchone()
+        bare = json.loads(row[0]) if row else {}
+        assert bare == {"role": "backbeat_api", "claims": ""}
+
+    async def test_through_the_api_a_private_track_stays_private(
+        self, committed_urls: DatabaseUrls
+    ) -> None:
+        database = Database.connect(committed_urls, pool_size=1)  # one connection per role
+        app: FastAPI = create_app(settings_for_tests(), database=database)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+        ):
+            owner: User = await new_user(client)
+            private = await new_track(client, owner, visibility="private")
+            seen_by_owner = await client.get(f"/v1/tracks/{private['id']}", headers=owner.headers)
+            broken = await client.get("/v1/tracks?cursor=not-a-cursor", headers=owner.headers)
+            seen_after = await client.get(f"/v1/tracks/{private['id']}")
+        await database.dispose()
+        assert seen_by_owner.status_code == 200
+        assert broken.status_code == 422
+        assert seen_after.status_code == 404

@@ -32,6 +32,7 @@ from backbeat.identity.auth import Caller
 from backbeat.identity.demo import DEMO_USERS
 from backbeat.identity.service.account_json import ME_READ, PUBLIC_PROFILE_READ
 from backbeat.reads import Read, prelude_params
+from backbeat.royalties.service.ledger import MY_BALANCES_READ
 from bench.baselines import SPEC_ENV
 from bench.support import free_port, migrated_database, ratio_line, wait_until_up
 from bench.wrk import SERVER_CORE, WrkResult, pinned, pinning_note, run_wrk
@@ -162,7 +163,10 @@ def endpoints(rows: dict[str, Any]) -> list[Endpoint]:
             PUBLIC_PROFILE_READ,
             {"username": "nova"},
         ),
-        Endpoint("GET /v1/me (bearer)", "/v1/me", True, ME_READ, {"user_id": user}),
+        Endpoint(
+            "GET /v1/me/balances (bearer)", "/v1/me/balances", True, MY_BALANCES_READ, {"me": user}
+        ),
+        Endpoint("GET /v1/me (bearer)", "/v1/me", True, ME_READ, {}),
     ]
 
 
@@ -265,7 +269,7 @@ def run() -> list[str]:
         target = 0.5 if point.read is not None else None
         lines.append("  " + ratio_line("vs bare FastAPI", mine.per_second, hand.per_second, target))
         lines.append(f"  p99/p50 {mine.p99_ms / mine.p50_ms:.2f} (target <= 3)")
-    me, profile = ours[-1], ours[-2]
+    me, profile = ours[-1], ours[-3]
     lines.append(
         ratio_line(
             "GET /v1/me (bearer) / anonymous profile", me.per_second, profile.per_second, 0.9

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -102,6 +103,7 @@ def lifespan_for(settings: Settings, given: Database | None) -> Lifespan:
         state.database = database
         state.broker = create_broker(owner_uri=database.urls.owner, redis_url=settings.redis_url)
         worker = start_worker(settings, database)
+        freeze_startup_objects()
         try:
             yield
         finally:
@@ -112,6 +114,14 @@ def lifespan_for(settings: Settings, given: Database | None) -> Lifespan:
                 await database.dispose()
 
     return lifespan
+
+
+def freeze_startup_objects() -> None:
+    """Move everything loaded at startup (~200k objects: FastAPI, pydantic, numpy, scipy) out of
+    the garbage collector's reach: a full collection over them takes ~70 ms, which showed up as
+    the p99 of every endpoint; objects made later are collected as usual."""
+    gc.collect()
+    gc.freeze()
 
 
 def start_worker(settings: Settings, database: Database) -> asyncio.Task[None] | None:

@@ -24,7 +24,7 @@ from backbeat.config import Settings
 from backbeat.db import Claims, Database, sessionmaker_for
 from backbeat.embedded import DatabaseUrls, api_url_for, ensure_database, libpq_uri, sqlalchemy_url
 from backbeat.health import alembic_config
-from backbeat.reads import Params, Read, Row, prelude_params, run_read
+from backbeat.reads import PREPARED, Params, Read, Row, prelude_params, run_read
 
 TEMPLATE = "backbeat_template"
 
@@ -168,11 +168,14 @@ class RollbackReader:
         self.fetches += 1
         raw = (await self.connection.get_raw_connection()).driver_connection
         assert isinstance(raw, psycopg.AsyncConnection)
-        message = "savepoint lean_read; " + read.message()
+        await PREPARED.resync(raw)  # the ORM's psycopg may DEALLOCATE ALL on this connection
         try:
-            rows = await run_read(raw, message, prelude_params(claims, params))
+            rows = await run_read(
+                raw, read, prelude_params(claims, params), before="savepoint lean_read; "
+            )
         except BaseException:
             await raw.execute("rollback to savepoint lean_read")
+            await PREPARED.resync(raw)
             raise
         await raw.execute(
             "release savepoint lean_read; reset role; "

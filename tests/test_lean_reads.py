@@ -21,7 +21,7 @@ from backbeat.db import ANONYMOUS, Claims, Database, apply_claims
 from backbeat.embedded import DatabaseUrls
 from backbeat.health import Readiness
 from backbeat.identity.schemas import PublicProfile, UserOut
-from backbeat.reads import PoolReader, Read
+from backbeat.reads import PRELUDE_READ, PoolReader, Read
 from backbeat.royalties.schemas import BalancesOut
 from tests.catalog.factories import User, new_track, new_user
 from tests.conftest import settings_for_tests
@@ -122,6 +122,20 @@ class TestClaimsNeverLeakAcrossRequests:
             row = await (await conn.execute(WHO_AM_I.sql)).fetchone()
         bare = json.loads(row[0]) if row else {}
         assert bare == {"role": "backbeat_api", "claims": ""}
+
+    async def test_prepared_statements_survive_failures_and_deallocation(
+        self, single_connection_reader: Any
+    ) -> None:
+        reader = single_connection_reader
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            await reader.fetch(ANONYMOUS, FAILING, {"zero": 0})  # prepared, then failed
+        assert (await reader.fetch(ANONYMOUS, FAILING, {"zero": 1}))[0][0] == "1"
+        async with reader._pool.connection() as conn:
+            await conn.execute("deallocate all")
+        assert (await reader.fetch(ANONYMOUS, FAILING, {"zero": 1}))[0][0] == "1"
+        async with reader._pool.connection() as conn:
+            names = await (await conn.execute("select name from pg_prepared_statements")).fetchall()
+        assert {FAILING.name, PRELUDE_READ.name} <= {row[0] for row in names}
 
     async def test_through_the_api_a_private_track_stays_private(
         self, committed_urls: DatabaseUrls

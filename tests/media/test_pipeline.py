@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ from backbeat.app import create_app
 from backbeat.db import Database, session_scope
 from backbeat.edge import state_of
 from backbeat.media.models import Upload
+from backbeat.media.storage import LocalStorage
 from tests.conftest import settings_for_tests
 from tests.media.factories import (
     header_claims,
@@ -63,13 +65,15 @@ async def test_every_published_stage_is_already_stored(
     assert [stored for _, stored in seen] == published
 
 
-async def test_a_refusal_while_finalising_fails_the_upload_and_keeps_no_object(
-    api: httpx.AsyncClient, alice: uuid.UUID, session: AsyncSession
+async def test_a_stem_of_no_parent_fails_the_upload_and_keeps_no_object_and_no_bytes(
+    api: httpx.AsyncClient, alice: uuid.UUID, session: AsyncSession, storage: LocalStorage
 ) -> None:
     stem_of_nothing = json.dumps({"parent_file_id": str(uuid.uuid4()), "stem_type": "drums"})
-    response = await upload(api, alice, wav_bytes(), metadata=stem_of_nothing)
+    body = wav_bytes()
+    response = await upload(api, alice, body, metadata=stem_of_nothing)
     assert response.status_code == 422 and response.json()["code"] == "invalid_parent"
     failed = await session.scalar(select(Upload).where(Upload.owner_id == alice))
     assert failed is not None
-    assert (failed.state, failed.progress, failed.failure_code) == ("failed", 80, "invalid_parent")
+    assert (failed.state, failed.progress, failed.failure_code) == ("failed", 50, "invalid_parent")
     assert await object_count(session) == 0
+    assert not await storage.exists(hashlib.sha256(body).hexdigest())  # no orphaned bytes

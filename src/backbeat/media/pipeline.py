@@ -148,9 +148,10 @@ async def store_and_finalise(
     object's foreign key merely key-share locks), so it is as visible as every other stage.
     """
     async with service.user_scope(ctx.database, claims) as session:
+        parent = await parent_file(session, upload.metadata_.get("parent_file_id"))
         stored = await store(session, ctx.storage, ctx.settings, upload, prepared)
         await set_stage(ctx, upload, "finalising", 80)
-        audio_file_id = await finalise(session, upload, stored, prepared)
+        audio_file_id = await finalise(session, upload, stored, prepared, parent)
     upload.state, upload.progress, upload.object_id = "complete", 100, stored.id
     return StoredObject(stored, audio_file_id)
 
@@ -199,8 +200,9 @@ async def ingest(
     try:
         validated = await validate_bytes(settings, upload, bucket, staged.path)
         prepared = await compress(storage, upload, staged, validated)
+        parent = await parent_file(session, upload.metadata_.get("parent_file_id"))
         stored = await store(session, storage, settings, upload, prepared)
-        await finalise(session, upload, stored, prepared)
+        await finalise(session, upload, stored, prepared, parent)
     finally:
         for path in _staged_paths(staged, prepared):
             path.unlink(missing_ok=True)
@@ -208,9 +210,16 @@ async def ingest(
 
 
 async def finalise(
-    session: AsyncSession, upload: Upload, stored: MediaObject, prepared: Prepared
+    session: AsyncSession,
+    upload: Upload,
+    stored: MediaObject,
+    prepared: Prepared,
+    parent: uuid.UUID | None,
 ) -> uuid.UUID | None:
-    """The audio record and its analysis job, then the upload marked complete; the record's id."""
+    """The audio record and its analysis job, then the upload marked complete; the record's id.
+
+    `parent` (a stem's parent file) is checked before the bytes are moved into place: a refusal
+    after that point would leave stored bytes with no blob row to ever sweep them."""
     audio = prepared.validated.audio
     record: AudioFile | None = None
     if audio is not None:
@@ -223,7 +232,7 @@ async def finalise(
             bit_depth=audio.bit_depth,
             channels=audio.channels,
             format=audio.format,
-            parent_file_id=await parent_file(session, upload.metadata_.get("parent_file_id")),
+            parent_file_id=parent,
             stem_type=_text_or_none(upload.metadata_.get("stem_type")),
         )
         session.add(record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -56,7 +57,11 @@ class Claims:
         return USER_ROLE if self.sub else ANON_ROLE
 
     def as_json(self) -> str:
-        """The claims document that auth.jwt() returns."""
+        """The claims document that auth.jwt() returns (serialised once per Claims)."""
+        return self._json
+
+    @functools.cached_property
+    def _json(self) -> str:
         return json.dumps({**self.payload, "sub": self.sub, "role": self.db_role})
 
     @property

@@ -32,10 +32,11 @@ from backbeat.db import Database, session_scope
 from backbeat.embedded import DatabaseUrls, api_url_for, libpq_uri, sqlalchemy_url
 from backbeat.identity.models import uuid7
 from backbeat.royalties import tasks
+from backbeat.royalties.accounts import account_kind, payee_account, revenue_account
 from backbeat.royalties.allocation import allocate
 from backbeat.royalties.distribution import policy_from_settings
 from backbeat.royalties.models import Account, Balance, Leg, Plan, Receipt, RevenueEvent, Transfer
-from backbeat.royalties.posting import account_kind, revenue_account
+from backbeat.royalties.plans import plan_id, rights_document
 from backbeat.royalties.rights import (
     MONEY_EDGE_KINDS,
     EventInput,
@@ -44,7 +45,6 @@ from backbeat.royalties.rights import (
     SheetEntry,
     TrackRights,
 )
-from backbeat.royalties.snapshot import payee_account, plan_id, rights_document
 from bench.support import migrated_database, ratio_line
 
 TRACKS = 10_000

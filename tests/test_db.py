@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 
 import psycopg
+import pytest
 from alembic import command
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.db import Claims
+from backbeat.db import ANONYMOUS, Claims, Database, begin_as_caller
 from backbeat.embedded import DatabaseUrls
 from backbeat.health import alembic_config
 from tests.rls import acting_as
@@ -111,3 +113,42 @@ class TestRowLevelSecurity:
             except psycopg.errors.InsufficientPrivilege:
                 refused = True
         assert refused
+
+
+class TestCallerTransactions:
+    """The API's write path: BEGIN travels with the claims, and both end with the transaction."""
+
+    async def test_one_transaction_as_the_caller_then_nothing_left(
+        self, committed_database: Database
+    ) -> None:
+        who = Claims(sub=str(uuid.uuid4()), payload={"app_role": "user"})
+        async with committed_database.api_sessions() as session, session.begin():
+            await begin_as_caller(session, who)
+            first = await session.scalar(text("select now()"))
+            role = await session.scalar(text("select current_user"))
+            uid = await session.scalar(text("select auth.uid()::text"))
+            second = await session.scalar(text("select now()"))
+        async with committed_database.api_sessions() as session, session.begin():
+            await begin_as_caller(session, ANONYMOUS)
+            after = await session.scalar(text("select auth.uid()"))
+            anon_role = await session.scalar(text("select current_user"))
+        assert (role, uid) == ("backbeat_user", who.sub)
+        assert first == second  # now() is the transaction's start: one transaction
+        assert (after, anon_role) == (None, "backbeat_anon")
+
+    async def test_a_failed_transaction_rolls_back(self, committed_database: Database) -> None:
+        marker = f"bb_{uuid.uuid4().hex[:8]}"
+
+        async def failing() -> None:
+            async with committed_database.api_sessions() as session, session.begin():
+                await begin_as_caller(session, ANONYMOUS)
+                probe = f"select set_config('backbeat.probe', '{marker}', false)"
+                await session.execute(text(probe))
+                await session.execute(text("select 1 / 0"))
+
+        with pytest.raises(DBAPIError):
+            await failing()
+        async with committed_database.api_sessions() as session, session.begin():
+            await begin_as_caller(session, ANONYMOUS)
+            left = await session.scalar(text("select current_setting('backbeat.probe', true)"))
+        assert left in (None, "")  # even a session-level setting went with the rollback

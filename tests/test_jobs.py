@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbeat import jobs
 from backbeat.db import Database, session_scope
 from backbeat.realtime_store import RealtimePayload, prune_payloads
+from tests.conftest import settings_for_tests
 
 PRUNE = "realtime.prune_payloads"
 
@@ -53,7 +54,7 @@ class TestWorker:
             )
             session.add(RealtimePayload(channel="c", body="fresh"))
             job_id = await jobs.enqueue(session, PRUNE, {"timestamp": 0})
-        await jobs.run_worker(committed_database, wait=False)
+        await jobs.run_worker(committed_database, wait=False, settings=settings_for_tests())
         async with session_scope(committed_database) as session:
             bodies = list(await session.scalars(select(RealtimePayload.body)))
             ours = [j for j in await jobs.list_jobs(session) if j.id == job_id]

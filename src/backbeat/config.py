@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
+    access_log: bool = Field(
+        default=False, description="One uvicorn log line per request (costs CPU per request)."
+    )
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     storage_backend: Literal["local", "s3"] = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+import psycopg
 from sqlalchemy import DateTime, MetaData, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from backbeat.embedded import DatabaseUrls, sqlalchemy_url
-from backbeat.reads import PoolReader, Reader
+from backbeat.reads import PRELUDE, PoolReader, Reader, prelude_params
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -55,7 +57,11 @@ class Claims:
         return USER_ROLE if self.sub else ANON_ROLE
 
     def as_json(self) -> str:
-        """The claims document that auth.jwt() returns."""
+        """The claims document that auth.jwt() returns (serialised once per Claims)."""
+        return self._json
+
+    @functools.cached_property
+    def _json(self) -> str:
         return json.dumps({**self.payload, "sub": self.sub, "role": self.db_role})
 
     @property
@@ -80,6 +86,19 @@ async def apply_claims(session: AsyncSession, claims: Claims) -> None:
     )
 
 
+async def begin_as_caller(session: AsyncSession, claims: Claims) -> None:
+    """Open the request's transaction as the caller: BEGIN, role, claims and the session check
+    in ONE round trip on the API's pool; inside an open transaction (tests' savepoints), the
+    claims statement alone."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if not isinstance(driver, psycopg.AsyncConnection) or not driver.autocommit:
+        await apply_claims(session, claims)
+        return
+    cursor = psycopg.AsyncClientCursor(driver)
+    await cursor.execute("begin; " + PRELUDE, prelude_params(claims, {}))
+
+
 async def require_live_session(session: AsyncSession, claims: Claims) -> None:
     """For owner transactions acting for a caller: the same session check, nothing else."""
     if claims.session_id is not None:
@@ -89,14 +108,21 @@ async def require_live_session(session: AsyncSession, claims: Claims) -> None:
         )
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An async engine on psycopg 3 for any postgres URI."""
+def make_engine(url: str, *, pool_size: int = 10, begins_itself: bool = False) -> AsyncEngine:
+    """An async engine on psycopg 3 for any postgres URI.
+
+    `begins_itself`: the driver stays in autocommit and every transaction is opened by
+    `begin_as_caller`, whose BEGIN travels in one message with the caller's claims (psycopg
+    would otherwise send its implicit BEGIN as a round trip of its own). COMMIT and ROLLBACK
+    still reach PostgreSQL: psycopg sends them whenever a transaction is open.
+    """
     return create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
         hide_parameters=True,  # a logged database error must not carry token hashes or secrets
+        **({"isolation_level": "AUTOCOMMIT"} if begins_itself else {}),
     )
 
 
@@ -115,7 +141,7 @@ class Database:
     @classmethod
     def connect(cls, urls: DatabaseUrls, *, pool_size: int = 10) -> Database:
         """Engines, session factories and the reader (every connection opens lazily)."""
-        api = make_engine(urls.api, pool_size=pool_size)
+        api = make_engine(urls.api, pool_size=pool_size, begins_itself=True)
         owner = make_engine(urls.owner, pool_size=max(2, pool_size // 2))
         reader = PoolReader(urls.api, max_size=pool_size)
         return cls(urls, api, owner, sessionmaker_for(api), sessionmaker_for(owner), reader)

@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
-from backbeat.db import Claims, Database, apply_claims
+from backbeat.db import Claims, Database, begin_as_caller
 from backbeat.observability import Metrics
 from backbeat.reads import ReadSession
 
@@ -126,7 +126,7 @@ async def get_session(request: Request, claims: RequestClaims) -> AsyncIterator[
     """One transaction per request, as the caller's role; committed before the response."""
     database = app_state(request).require_database()
     async with database.api_sessions() as session, session.begin():
-        await apply_claims(session, claims)
+        await begin_as_caller(session, claims)
         yield session
 
 

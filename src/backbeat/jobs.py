@@ -137,18 +137,20 @@ async def enqueue(
 
 
 def settings_of(context: procrastinate.JobContext) -> Settings:
-    """The Settings a worker was started with (from the environment when none were given)."""
+    """The Settings a worker was started with: a job never reads the environment itself."""
     settings = (context.additional_context or {}).get("settings")
-    return settings if isinstance(settings, Settings) else Settings()
+    if not isinstance(settings, Settings):
+        raise RuntimeError("the worker was started without settings in its context")
+    return settings
 
 
 async def run_worker(
     database: Database,
     *,
+    settings: Settings,
     concurrency: int = 4,
     wait: bool = True,
     queues: list[str] | None = None,
-    settings: Settings | None = None,
 ) -> None:
     """Run jobs until cancelled (or, with wait=False, until the queue is empty)."""
     app = build_app(database.urls.owner)

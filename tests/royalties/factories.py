@@ -1,17 +1,23 @@
-"""Small factories: users, tracks, payees, sheet versions, lineage edges and revenue events."""
+"""Small factories: users, tracks, payees, sheet versions, lineage edges, revenue events, and
+API accounts signed up through identity's endpoints; reading balances, distributing everything."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.catalog.models import LineageEdge, Payee, SplitEntry, SplitVersion, Track
 from backbeat.identity.models import User, Wallet
+from backbeat.royalties.distribution import Planner, distribute_batch
 from backbeat.royalties.models import RevenueEvent
+from backbeat.royalties.rights import Policy
+from tests.identity.factories import bearer, sign_in, signup
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -127,3 +133,64 @@ async def make_event(
     session.add(event)
     await session.flush()
     return event
+
+
+async def distribute_all(session: AsyncSession, policy: Policy | None = None) -> int:
+    """Allocates every accepted event in the test's transaction; returns how many."""
+    planner = Planner(policy or Policy())
+    total = 0
+    while done := await distribute_batch(session, planner, 500):
+        total += done
+    return total
+
+
+async def balances(session: AsyncSession) -> dict[str, int]:
+    """Every cached balance by account name (the test's assets never collide)."""
+    rows = await session.execute(
+        text(
+            "select a.name, b.balance from royalties_balances b "
+            "join royalties_accounts a on a.id = b.account_id"
+        )
+    )
+    return {name: int(balance) for name, balance in rows.all()}
+
+
+# Through the API ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Account:
+    user: User
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.token)
+
+
+async def account(
+    client: httpx.AsyncClient, session: AsyncSession, *, admin: bool = False
+) -> Account:
+    """A signed-up user (an admin when asked: roles set, then signed in again)."""
+    created = await signup(client)
+    user_id = uuid.UUID(created["user"]["id"])
+    token = created["access_token"]
+    if admin:
+        await session.execute(
+            text("update identity_users set roles = array['admin'] where id = :id"), {"id": user_id}
+        )
+        response = await sign_in(client, created["user"]["email"])
+        assert response.status_code == 200, response.text
+        token = response.json()["access_token"]
+    user = await session.get(User, user_id)
+    assert user is not None
+    return Account(user, token)
+
+
+async def personal_token(client: httpx.AsyncClient, owner: Account, *scopes: str) -> str:
+    response = await client.post(
+        "/v1/me/tokens", json={"name": "sales", "scopes": list(scopes)}, headers=owner.headers
+    )
+    assert response.status_code == 201, response.text
+    token: str = response.json()["token"]
+    return token

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backbeat.royalties.accounts import FEE_ACCOUNT
 from backbeat.royalties.allocation import (
     Allocation,
     allocate,
@@ -19,7 +20,6 @@ from backbeat.royalties.allocation import (
 )
 from backbeat.royalties.receipts import receipt_json
 from backbeat.royalties.rights import (
-    FEE_ACCOUNT,
     PPM,
     EventInput,
     Holding,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -13,10 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbeat.royalties.distribution import Planner
 from backbeat.royalties.restatement import restate_pending
 from backbeat.royalties.rights import Policy
-from tests.royalties.factories import make_edge, make_sheet, make_track, user_payee
-from tests.royalties.helpers import Account, account, distribute_all, personal_token
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+from tests.royalties.factories import (
+    Account,
+    account,
+    distribute_all,
+    make_edge,
+    make_sheet,
+    make_track,
+    personal_token,
+    user_payee,
+)
 
 
 def event(track_id: object, amount: str = "1000", key: str = "k1", **extra: Any) -> dict[str, Any]:
@@ -83,6 +91,61 @@ class TestPostRevenue:
             ("rejected", "unknown_track"),
             ("rejected", "invalid_revenue"),
         ]
+
+    async def test_a_single_refused_event_answers_with_its_errors_status(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        admin, artist = await account(client, session, admin=True), await account(client, session)
+        track = await catalog(session, artist)
+        cases = [
+            (event("00000000-0000-0000-0000-000000000001", key="u"), 404, "unknown_track"),
+            (event(track.id, key="n", amount="-5"), 422, "invalid_revenue"),
+            (event(track.id, key="x", asset="XYZ"), 422, "unknown_asset"),
+            ({**event(track.id, key="m"), "source": "radio"}, 422, "invalid_revenue"),
+        ]
+        for body, status, code in cases:
+            response = await client.post("/v1/revenue-events", json=body, headers=admin.headers)
+            assert response.status_code == status, response.text
+            (result,) = response.json()["results"]
+            assert (result["status"], result["code"]) == ("rejected", code)
+
+    async def test_a_key_repeated_in_one_batch_replays_the_first_event(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        admin, artist = await account(client, session, admin=True), await account(client, session)
+        track = await catalog(session, artist)
+        body = {"events": [event(track.id), event(track.id), event(track.id, amount="7")]}
+        response = await client.post("/v1/revenue-events", json=body, headers=admin.headers)
+        assert response.status_code == 200, response.text
+        first, again, changed = response.json()["results"]
+        assert (first["status"], again["status"]) == ("accepted", "duplicate")
+        assert again["event_id"] == first["event_id"]
+        assert (changed["status"], changed["code"]) == ("rejected", "idempotency_conflict")
+
+    @pytest.mark.parametrize(
+        "body", [{"events": []}, {"events": [1]}, {"events": "all"}, [event("t")], "one"]
+    )
+    async def test_a_body_that_is_neither_an_event_nor_a_batch_is_a_422(
+        self, client: httpx.AsyncClient, session: AsyncSession, body: Any
+    ) -> None:
+        admin = await account(client, session, admin=True)
+        response = await client.post("/v1/revenue-events", json=body, headers=admin.headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["code"] == "validation_error"
+
+    async def test_the_body_is_documented_as_one_event_or_a_batch(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        document = (await client.get("/openapi.json")).json()
+        operation = document["paths"]["/v1/revenue-events"]["post"]
+        schema = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert [s["$ref"].rsplit("/", 1)[1] for s in schema["oneOf"]] == [
+            "RevenueEventIn",
+            "RevenueBatchIn",
+        ]
+        items = document["components"]["schemas"]["RevenueBatchIn"]["properties"]["events"]
+        assert items["items"]["$ref"].endswith("/RevenueEventIn")
+        assert {"200", "202", "404", "409", "422"} <= set(operation["responses"])
 
     async def test_needs_an_admin_or_the_revenue_write_scope(
         self, client: httpx.AsyncClient, session: AsyncSession
@@ -272,3 +335,12 @@ async def test_a_backdated_sheet_through_the_api_restates_what_was_paid(
     kinds = [row[0] for row in csv.reader(io.StringIO(statement.text))][1:]
     assert "earnings" in kinds
     assert len(set(kinds) - {"earnings"}) >= 1  # the correction is a line of its own
+
+
+def test_the_api_does_not_import_the_offline_verifier() -> None:
+    """`royalties verify` is a CLI tool: the router's import graph stays without it."""
+    probe = (
+        "import sys, backbeat.royalties.router; "
+        "sys.exit('backbeat.royalties.verify' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", probe], check=False).returncode == 0

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import psycopg
-import pytest
 
 from backbeat.config import Settings
 from backbeat.db import Database, session_scope
@@ -22,7 +21,6 @@ from backbeat.royalties import tasks
 from backbeat.royalties.verify import verify
 from bench.support import api_server
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 

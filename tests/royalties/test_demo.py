@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.demo import load_demo
 from backbeat.royalties.verify import verify
 from tests.conftest import settings_for_tests
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def test_demo_revenue_is_distributed_and_verifies(

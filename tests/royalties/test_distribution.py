@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.royalties.distribution import Planner, distribute_batch
@@ -13,6 +11,7 @@ from backbeat.royalties.rights import Policy
 from backbeat.royalties.verify import verify
 from tests.royalties.factories import (
     EPOCH,
+    balances,
     make_edge,
     make_event,
     make_sheet,
@@ -20,18 +19,6 @@ from tests.royalties.factories import (
     make_user,
     user_payee,
 )
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-async def balances(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(
-        text(
-            "select a.name, b.balance from royalties_balances b "
-            "join royalties_accounts a on a.id = b.account_id"
-        )
-    )
-    return {name: int(balance) for name, balance in rows.all()}
 
 
 class TestDistributeBatch:

@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -34,7 +33,6 @@ from tests.royalties.factories import (
     user_payee,
 )
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 POLICY = Policy(
     fee_ppm_by_source={"sale": 150_000}, composition_ppm_by_source={"sync": 700_000}, max_depth=3
 )

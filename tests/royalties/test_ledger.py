@@ -16,16 +16,14 @@ from backbeat.royalties.verify import verify
 from tests.rls import acting_as
 from tests.royalties.factories import (
     EPOCH,
+    balances,
+    distribute_all,
     make_event,
     make_sheet,
     make_track,
     make_user,
     user_payee,
 )
-from tests.royalties.helpers import distribute_all
-from tests.royalties.test_distribution import balances
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def funded_track(session: AsyncSession, amount: int = 1000) -> tuple[User, Payee, Track]:

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from backbeat.config import Settings
-from backbeat.identity.access_tokens import Keyring
+from backbeat.identity.access_tokens import Keyring, VerifiedTokens
 from backbeat.identity.secretbox import SecretBox, derive_key
 
 TOTP_PURPOSE = "mfa-totp"
@@ -28,6 +28,7 @@ class IdentityKeys:
     keyring: Keyring
     totp_box: SecretBox
     oauth_box: SecretBox
+    verified: VerifiedTokens
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IdentityKeys:
@@ -39,4 +40,5 @@ class IdentityKeys:
             keyring=keyring,
             totp_box=SecretBox(current, purpose=TOTP_PURPOSE, previous_secrets=previous),
             oauth_box=SecretBox(current, purpose=OAUTH_PURPOSE, previous_secrets=previous),
+            verified=VerifiedTokens(keyring),
         )

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from math import lcm
 
+from backbeat.royalties.accounts import FEE_ACCOUNT, suspense_account
 from backbeat.royalties.rights import (
-    FEE_ACCOUNT,
     PPM,
     EventInput,
     Policy,
@@ -22,7 +22,6 @@ from backbeat.royalties.rights import (
     Sheet,
     TrackRights,
     _check_unique,
-    suspense_account,
     tie_break_key,
 )
 

@@ -18,18 +18,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
-from backbeat.royalties.allocation import SharePlan, compile_plan, round_shares
+from backbeat.royalties.accounts import revenue_account
+from backbeat.royalties.allocation import round_shares
+from backbeat.royalties.plans import AllocationPlan
 from backbeat.royalties.posting import (
     AccountCache,
     ReceiptRow,
     TransferRow,
     new_id,
-    revenue_account,
     text_array,
     write_transfers,
 )
-from backbeat.royalties.rights import Policy
-from backbeat.royalties.snapshot import RightsBook, load_book, plan_id, rights_document
+from backbeat.royalties.rights import Policy, TrackRights
+from backbeat.royalties.snapshot import RightsBook, load_book
 
 DISTRIBUTION_LOCK = 0x526F79
 """Batches hold it shared, restatement exclusively: a batch never reads rights older than a
@@ -42,13 +43,6 @@ def policy_from_settings(settings: Settings) -> Policy:
         fee_ppm_by_source=dict(settings.royalty_fee_ppm),
         composition_ppm_by_source=dict(settings.royalty_composition_ppm),
         max_depth=settings.royalty_max_depth,
-    )
-
-
-def stored_policy(fee_ppm: int, composition_ppm: int, max_depth: int) -> Policy:
-    """The policy a stored plan was compiled with, whatever the settings say today."""
-    return Policy(
-        default_fee_ppm=fee_ppm, default_composition_ppm=composition_ppm, max_depth=max_depth
     )
 
 
@@ -69,20 +63,6 @@ def event_row(row: Any) -> EventRow:
     return EventRow(str(event_id), str(track_id), source, int(amount), asset, occurred_at, revision)
 
 
-@dataclass(frozen=True)
-class CompiledPlan:
-    """A stored plan: its content address, inputs, and the engine's amount-free result."""
-
-    id: str
-    track_id: str
-    fee_ppm: int
-    composition_ppm: int
-    max_depth: int
-    rights: dict[str, Any]
-    plan: SharePlan
-    accounts: tuple[str, ...]
-
-
 def receipt_hash(
     event: EventRow, revision: int, plan: str, credits: Sequence[tuple[str, int]]
 ) -> str:
@@ -100,13 +80,13 @@ class Planner:
     """Compiles plans and remembers them across batches (plans are immutable by content)."""
 
     policy: Policy
-    plans: dict[tuple[Any, ...], CompiledPlan] = field(default_factory=dict)
+    plans: dict[tuple[Any, ...], AllocationPlan] = field(default_factory=dict)
     stored: set[str] = field(default_factory=set)
     accounts: AccountCache = field(default_factory=AccountCache)
 
     def plan_for(
-        self, book: RightsBook, event: EventRow, memo: dict[tuple[Any, ...], CompiledPlan]
-    ) -> CompiledPlan:
+        self, book: RightsBook, event: EventRow, memo: dict[tuple[Any, ...], AllocationPlan]
+    ) -> AllocationPlan:
         """`memo` (one per book) skips rebuilding rights for events in the same interval."""
         root = event.track_id
         fee, comp = self.policy.fee_ppm(event.source), self.policy.composition_ppm(event.source)
@@ -118,7 +98,7 @@ class Planner:
 
     def _plan_at(
         self, book: RightsBook, root: str, event: EventRow, policy: tuple[int, int]
-    ) -> CompiledPlan:
+    ) -> AllocationPlan:
         fee, comp = policy
         rights = book.rights_at(root, event.occurred_at)
         identity = (root, fee, comp, tuple(rights.values()))
@@ -128,28 +108,19 @@ class Planner:
         return found
 
     def _compile(
-        self, root: str, source: str, fee: int, comp: int, rights: dict[str, Any]
-    ) -> CompiledPlan:
-        policy = stored_policy(fee, comp, self.policy.max_depth)
-        plan = compile_plan(root, source, rights, policy)
-        document = rights_document(rights)
-        return CompiledPlan(
-            id=plan_id(root, fee, comp, policy.max_depth, document),
-            track_id=root,
-            fee_ppm=fee,
-            composition_ppm=comp,
-            max_depth=policy.max_depth,
-            rights=document,
-            plan=plan,
-            accounts=tuple(account for account, _ in plan.numerators),
+        self, root: str, source: str, fee: int, comp: int, rights: dict[str, TrackRights]
+    ) -> AllocationPlan:
+        depth = self.policy.max_depth
+        return AllocationPlan.compile(
+            root, source, rights, fee_ppm=fee, composition_ppm=comp, max_depth=depth
         )
 
 
 def allocation_transfer(
-    event: EventRow, compiled: CompiledPlan, revision: int, kind: str = "allocation"
+    event: EventRow, compiled: AllocationPlan, revision: int, kind: str = "allocation"
 ) -> tuple[TransferRow, ReceiptRow]:
     """The transfer (revenue account → credited accounts) and the receipt of one event."""
-    credits = round_shares(compiled.plan, event.id, event.amount)
+    credits = round_shares(compiled.shares, event.id, event.amount)
     paid = [(a, c) for a, c in zip(compiled.accounts, credits, strict=True) if c]
     transfer = TransferRow(
         id=new_id(),
@@ -165,7 +136,7 @@ def allocation_transfer(
 
 
 async def store_plans(
-    session: AsyncSession, planner: Planner, plans: Sequence[CompiledPlan]
+    session: AsyncSession, planner: Planner, plans: Sequence[AllocationPlan]
 ) -> None:
     """Inserts plans this process has not stored yet (another process may have: no conflict)."""
     new = {plan.id: plan for plan in plans if plan.id not in planner.stored}
@@ -217,8 +188,8 @@ async def distribute_batch(session: AsyncSession, planner: Planner, limit: int) 
         return 0
     book = await load_book(session, {e.track_id for e in events}, planner.policy.max_depth)
     transfers, receipts = [], []
-    used: dict[str, CompiledPlan] = {}
-    memo: dict[tuple[Any, ...], CompiledPlan] = {}
+    used: dict[str, AllocationPlan] = {}
+    memo: dict[tuple[Any, ...], AllocationPlan] = {}
     for event in events:
         compiled = planner.plan_for(book, event, memo)
         used[compiled.id] = compiled

@@ -13,36 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.models import uuid7
-from backbeat.royalties.rights import FEE_ACCOUNT, SUSPENSE_PREFIX
-from backbeat.royalties.snapshot import PAYEE_PREFIX
+from backbeat.royalties.accounts import account_kind
 
-REVENUE_PREFIX = "revenue:"
-IN_PAYOUT_PREFIX = "in_payout:"
-PAID_OUT_PREFIX = "paid_out:"
 COPY_CHUNK = 1 << 20
-
-
-def revenue_account(source: str) -> str:
-    """Where revenue of a source comes from: it goes negative by the total revenue."""
-    return f"{REVENUE_PREFIX}{source}"
-
-
-def account_kind(name: str) -> tuple[str, str | None, str | None]:
-    """(kind, payee_id, track_id) of an account name."""
-    if name == FEE_ACCOUNT:
-        return "fee", None, None
-    for prefix, kind in (
-        (PAYEE_PREFIX, "payee"),
-        (IN_PAYOUT_PREFIX, "in_payout"),
-        (PAID_OUT_PREFIX, "paid_out"),
-    ):
-        if name.startswith(prefix):
-            return kind, name[len(prefix) :], None
-    if name.startswith(SUSPENSE_PREFIX):
-        return "suspense", None, name[len(SUSPENSE_PREFIX) :]
-    if name.startswith(REVENUE_PREFIX):
-        return "revenue", None, None
-    raise ValueError(f"unknown account {name!r}")
 
 
 @dataclass
@@ -72,9 +45,9 @@ class AccountCache:
             {
                 "names": [name for name, _ in missing],
                 "assets": [asset for _, asset in missing],
-                "kinds": [kind for kind, _, _ in kinds],
-                "payees": [payee for _, payee, _ in kinds],
-                "tracks": [track for _, _, track in kinds],
+                "kinds": [found.kind for found in kinds],
+                "payees": [found.payee_id for found in kinds],
+                "tracks": [found.track_id for found in kinds],
             },
         )
         for account_id, name, asset in rows.all():

@@ -1,4 +1,8 @@
-"""Canonical receipt text: what a receipt hash is taken over, and what `verify` recomputes."""
+"""A receipt as JSON: the pure engine's whole allocation of an event, as the receipt API shows it.
+
+The receipt hash is not taken over this text: it covers the event, the plan's content address
+and the credits (`distribution.receipt_hash`), which is what `verify` recomputes.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ def _json_default(value: object) -> object:
 
 
 def receipt_json(allocation: Allocation) -> str:
-    """Canonical text (sorted keys, no spaces, fractions as "num/den") for a stable hash."""
+    """Canonical text (sorted keys, no spaces, fractions as "num/den"): one allocation, one text."""
     return json.dumps(
         allocation.receipt, default=_json_default, sort_keys=True, separators=(",", ":")
     )

@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.royalties.distribution import (
     DISTRIBUTION_LOCK,
-    CompiledPlan,
     EventRow,
     Planner,
     allocation_transfer,
     event_row,
     store_plans,
 )
+from backbeat.royalties.plans import AllocationPlan
 from backbeat.royalties.posting import TransferRow, negate, new_id, write_transfers
 from backbeat.royalties.snapshot import load_book
 
@@ -80,7 +80,7 @@ async def _restate(
     book = await load_book(
         session, {str(e.track_id) for e, _, _ in affected}, planner.policy.max_depth
     )
-    memo: dict[tuple[Any, ...], CompiledPlan] = {}
+    memo: dict[tuple[Any, ...], AllocationPlan] = {}
     changed = []
     for event, old_plan, old_transfer in affected:
         compiled = planner.plan_for(book, event, memo)

@@ -8,16 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 PPM = 1_000_000
-FEE_ACCOUNT = "platform:fee"
-SUSPENSE_PREFIX = "suspense:"
 MONEY_EDGE_KINDS = frozenset({"remix", "sample", "interpolation"})
 DEFAULT_COMPOSITION_PPM = 500_000
 DEFAULT_MAX_DEPTH = 8
-
-
-def suspense_account(track_id: str) -> str:
-    """Where a track's unattributable part waits, claimable once its sheet is fixed."""
-    return f"{SUSPENSE_PREFIX}{track_id}"
 
 
 def tie_break_key(event_id: str, account: str) -> bytes:

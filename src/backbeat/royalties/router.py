@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from backbeat.edge import AppSettings, DbSession
-from backbeat.errors import Unprocessable
+from backbeat.edge import AppSettings, DbRead, DbSession, json_text
 from backbeat.identity.auth import Aal2User, Caller, CurrentUser, scoped_caller
 from backbeat.royalties import service
 from backbeat.royalties.schemas import (
@@ -21,6 +20,8 @@ from backbeat.royalties.schemas import (
     PayoutSettleIn,
     PayoutsOut,
     ReceiptOut,
+    RevenueBatchIn,
+    RevenueBody,
     RevenueEventOut,
     RevenueResults,
     StatementOut,
@@ -33,44 +34,38 @@ RevenueWriter = Annotated[Caller, Depends(scoped_caller("revenue:write"))]
 PayoutSettler = Annotated[Caller, Depends(scoped_caller("payouts:write"))]
 
 
-def is_admin(caller: Caller) -> bool:
-    """An admin's session, or an admin's token carrying the admin scope."""
-    if caller.role != "admin":
-        return False
-    return caller.kind != "personal_access" or "admin" in caller.scopes
+SINGLE_EVENT = "A single event, refused: its result says why (a batch always answers 200)."
 
 
-@router.post("/revenue-events", response_model=RevenueResults)
+@router.post(
+    "/revenue-events",
+    response_model=RevenueResults,
+    responses={
+        202: {"model": RevenueResults, "description": "A single event, accepted."},
+        404: {"model": RevenueResults, "description": SINGLE_EVENT + " Unknown track."},
+        409: {"model": RevenueResults, "description": SINGLE_EVENT + " Key reused."},
+        422: {"model": RevenueResults, "description": SINGLE_EVENT + " Invalid event."},
+    },
+)
 async def post_revenue_events(
+    body: Annotated[RevenueBody, Body()],
     session: DbSession,
     caller: RevenueWriter,
     settings: AppSettings,
-    body: Annotated[dict[str, Any], Body()],
-) -> Response:
-    """One event, or `{events: [...]}`; each event says whether it was accepted and why not."""
-    batch = "events" in body
-    raw = body["events"] if batch else [body]
-    if (
-        not isinstance(raw, list)
-        or not raw
-        or len(raw) > 1000
-        or not all(isinstance(e, dict) for e in raw)
-    ):
-        raise Unprocessable("`events` must be a list of 1 to 1000 event objects")
-    poster = service.Poster(str(caller.user_id), is_admin(caller), caller.scopes)
-    results = await service.post_revenue(
-        session, raw, poster=poster, assets=settings.royalty_assets
+    response: Response,
+) -> RevenueResults:
+    """One event, or `{events: [...]}`; each event says whether it was accepted and why not.
+
+    A replayed event (same key, same body) returns its first result with 200.
+    """
+    batch = isinstance(body, RevenueBatchIn)
+    events = body.events if isinstance(body, RevenueBatchIn) else [body]
+    outcomes = await service.post_revenue(
+        session, events, caller=caller, assets=settings.royalty_assets
     )
-    payload = RevenueResults(results=results).model_dump(mode="json")
-    if batch:
-        return JSONResponse(payload)
-    only = results[0]
-    code = {"accepted": 202, "duplicate": 200}.get(only.status, _status_of(only.code))
-    return JSONResponse(payload, status_code=code)
-
-
-def _status_of(code: str | None) -> int:
-    return {"unknown_track": 404, "idempotency_conflict": 409}.get(code or "", 422)
+    if not batch:
+        response.status_code = outcomes[0].status_code
+    return RevenueResults(results=[outcome.result for outcome in outcomes])
 
 
 @router.get("/revenue-events/{event_id}", response_model=RevenueEventOut)
@@ -89,17 +84,14 @@ async def get_revenue_receipt(
 
 
 @router.get("/me/balances", response_model=BalancesOut)
-async def my_balances(session: DbSession, user: CurrentUser) -> BalancesOut:
-    payees = await service.my_payees(session, user.user_id)
-    return BalancesOut(balances=await service.balances(session, payees))
+async def my_balances(read: DbRead, user: CurrentUser) -> Response:
+    """Your own payee's balances and those of the wallets you proved, per asset."""
+    return json_text(await service.my_balances(read, user))
 
 
 @router.get("/payees/{payee}/balances", response_model=BalancesOut)
 async def payee_balances(payee: str, session: DbSession, user: CurrentUser) -> BalancesOut:
-    payee_id, _ = await service.resolve_payee(
-        session, payee, user_id=user.user_id, is_admin=is_admin(user)
-    )
-    return BalancesOut(balances=await service.balances(session, [payee_id]))
+    return await service.payee_balances(session, payee, user)
 
 
 @router.get("/payees/{payee}/statement", response_model=StatementOut)
@@ -112,10 +104,7 @@ async def payee_statement(
     format: Literal["json", "csv"] = "json",
 ) -> Response:
     """Lines by track, source and asset over [from, to) of posting time, with totals."""
-    payee_id, label = await service.resolve_payee(
-        session, payee, user_id=user.user_id, is_admin=is_admin(user)
-    )
-    found = await service.statement(session, payee_id, label, start, end)
+    found = await service.payee_statement(session, payee, user, start, end)
     if format == "csv":
         return Response(service.statement_csv(found), media_type="text/csv")
     return JSONResponse(found.model_dump(mode="json"))
@@ -129,9 +118,7 @@ async def track_earnings(
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
 ) -> EarningsOut:
-    return await service.track_earnings(
-        session, track_id, user_id=user.user_id, is_admin=is_admin(user), start=start, end=end
-    )
+    return await service.track_earnings(session, track_id, caller=user, start=start, end=end)
 
 
 @router.post("/payouts", response_model=PayoutOut, status_code=status.HTTP_201_CREATED)
@@ -139,11 +126,10 @@ async def request_payout(
     body: PayoutIn, session: DbSession, user: Aal2User, settings: AppSettings
 ) -> PayoutOut:
     """Claim a payee's available balance (default: your own payee, all of it)."""
-    ref = body.payee or f"user:{user.user_id}"
-    payee_id, _ = await service.resolve_payee(session, ref, user_id=user.user_id, is_admin=False)
     return await service.request_payout(
         session,
-        payee_id=payee_id,
+        caller=user,
+        payee=body.payee,
         asset=body.asset,
         amount=None if body.amount is None else int(body.amount),
         minimums=settings.royalty_minimum_payout,
@@ -164,9 +150,8 @@ async def complete_payout(
     body: Annotated[PayoutSettleIn | None, Body()] = None,
 ) -> PayoutOut:
     """For admins and payout providers (scope `payouts:write`): the money left."""
-    return await service.settle_payout(
-        session, payout_id, paid=True, note=body.note if body else None
-    )
+    note = body.note if body else None
+    return await service.settle_payout(session, payout_id, caller=caller, paid=True, note=note)
 
 
 @router.post("/payouts/{payout_id}/fail", response_model=PayoutOut)
@@ -177,6 +162,5 @@ async def fail_payout(
     body: Annotated[PayoutSettleIn | None, Body()] = None,
 ) -> PayoutOut:
     """For admins and payout providers: the payout failed; the money returns to the payee."""
-    return await service.settle_payout(
-        session, payout_id, paid=False, note=body.note if body else None
-    )
+    note = body.note if body else None
+    return await service.settle_payout(session, payout_id, caller=caller, paid=False, note=note)

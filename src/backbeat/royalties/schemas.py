@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    GetCoreSchemaHandler,
+    StringConstraints,
+    Tag,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import CoreSchema, core_schema
 
 Source = Literal["stream", "download", "sale", "license", "sync", "tip", "dividend", "other"]
 Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,78}$")]
@@ -38,8 +55,63 @@ class RevenueEventIn(Strict):
         return self
 
 
-class RevenueBatchIn(Strict):
-    events: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=1000)]
+@dataclass(frozen=True)
+class UnreadableEvent:
+    """An event that breaks the schema: refused on its own, never failing its whole batch."""
+
+    idempotency_key: str | None
+    detail: str
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """Only `read_event` makes these: no schema of its own in the OpenAPI document."""
+        return core_schema.is_instance_schema(cls)
+
+
+def read_event(raw: object) -> RevenueEventIn | UnreadableEvent:
+    """The event, or why it cannot be read (a negative amount is named: a refund is not revenue)."""
+    if not isinstance(raw, Mapping):
+        return UnreadableEvent(None, "an event is a JSON object")
+    key = raw.get("idempotency_key")
+    key = key if isinstance(key, str) else None
+    amount = raw.get("amount")
+    if isinstance(amount, str) and amount.strip().startswith("-"):
+        return UnreadableEvent(key, "amount must be >= 0 (a refund is not revenue)")
+    try:
+        return RevenueEventIn.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return UnreadableEvent(key, f"{where}: {first['msg']}" if where else first["msg"])
+
+
+def _read_each(value: object, _: ValidatorFunctionWrapHandler) -> RevenueEventIn | UnreadableEvent:
+    if not isinstance(value, dict):
+        raise ValueError("an event is a JSON object")  # the request's shape, not one event's
+    return read_event(value)
+
+
+RevenueEventItem = Annotated[
+    RevenueEventIn | SkipJsonSchema[UnreadableEvent], WrapValidator(_read_each)
+]
+"""An event of a request: documented as `RevenueEventIn`, read leniently by `read_event`."""
+
+
+class RevenueBatchIn(BaseModel):
+    """Up to 1000 events; each is accepted or refused on its own (other keys are ignored)."""
+
+    events: Annotated[list[RevenueEventItem], Field(min_length=1, max_length=1000)]
+
+
+def _body_kind(value: object) -> str:
+    return "batch" if isinstance(value, dict) and "events" in value else "event"
+
+
+RevenueBody = Annotated[
+    Annotated[RevenueEventItem, Tag("event")] | Annotated[RevenueBatchIn, Tag("batch")],
+    Discriminator(_body_kind),
+]
+"""`POST /v1/revenue-events`: one event, or `{events: [...]}` (a body with `events` is a batch)."""
 
 
 class EventResult(BaseModel):

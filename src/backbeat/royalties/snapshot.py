@@ -8,12 +8,9 @@ bisection, so a batch compiles one plan per (root, policy, interval) and reuses 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import uuid
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.royalties.accounts import payee_account
 from backbeat.royalties.rights import (
     MONEY_EDGE_KINDS,
     ParentEdge,
@@ -28,13 +26,6 @@ from backbeat.royalties.rights import (
     SheetEntry,
     TrackRights,
 )
-
-PAYEE_PREFIX = "payee:"
-
-
-def payee_account(payee_id: uuid.UUID | str) -> str:
-    """The ledger name of a catalog payee's account."""
-    return f"{PAYEE_PREFIX}{payee_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,60 +161,3 @@ async def _load_versions(session: AsyncSession, tracks: list[str], book: RightsB
         book.versions.setdefault((track, kind), []).append(SheetVersion(effective, version, sheet))
     for found in book.versions.values():
         found.sort(key=lambda v: (v.effective_from, v.version))
-
-
-# Serialising rights for plans and receipts --------------------------------------------------
-
-
-def rights_document(rights: Mapping[str, TrackRights]) -> dict[str, Any]:
-    """A JSON document of the rights used, from which `rights_from_document` rebuilds them."""
-    return {track: _track_document(found) for track, found in sorted(rights.items())}
-
-
-def _track_document(found: TrackRights) -> dict[str, Any]:
-    return {
-        "parents": [[e.parent_id, e.share_ppm, e.kind] for e in found.parents],
-        "composition": _sheet_document(found.composition),
-        "production": _sheet_document(found.production),
-    }
-
-
-def _sheet_document(sheet: Sheet | None) -> dict[str, Any] | None:
-    if sheet is None:
-        return None
-    return {
-        "version_id": sheet.version_id,
-        "entries": [[e.payee, e.share_ppm] for e in sheet.entries],
-    }
-
-
-def rights_from_document(document: Mapping[str, Any]) -> dict[str, TrackRights]:
-    """The inverse of `rights_document`."""
-    return {
-        track: TrackRights(
-            track_id=track,
-            parents=tuple(ParentEdge(p, share, kind) for p, share, kind in value["parents"]),
-            composition=_sheet_from(value["composition"]),
-            production=_sheet_from(value["production"]),
-        )
-        for track, value in document.items()
-    }
-
-
-def _sheet_from(value: Mapping[str, Any] | None) -> Sheet | None:
-    if value is None:
-        return None
-    entries = tuple(SheetEntry(payee, share) for payee, share in value["entries"])
-    return Sheet(value["version_id"], entries)
-
-
-def plan_id(
-    track_id: str, fee_ppm: int, composition_ppm: int, max_depth: int, rights: dict[str, Any]
-) -> str:
-    """Content address of a plan's inputs: equal inputs share one stored plan."""
-    canonical = json.dumps(
-        [track_id, fee_ppm, composition_ppm, max_depth, rights],
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()

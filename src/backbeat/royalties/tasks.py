@@ -71,10 +71,10 @@ async def restate_job(context: procrastinate.JobContext, timestamp: int) -> int:
         waiting = await session.execute(text(f"select exists ({PENDING_VERSIONS_SQL})"))
         if not waiting.scalar_one():
             return 0
-    return await distribute(database, Settings())
+    return await distribute(database, jobs.settings_of(context))
 
 
 @jobs.tasks.task(name="royalties.distribute", pass_context=True, retry=jobs.DEFAULT_RETRY)
 async def distribute_job(context: procrastinate.JobContext) -> int:
-    """Enqueued (once per waiting key) whenever revenue is accepted."""
-    return await distribute(jobs.database_of(context), Settings())
+    """Enqueued (once per waiting key) whenever revenue is accepted; fees are the worker's."""
+    return await distribute(jobs.database_of(context), jobs.settings_of(context))

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,11 +17,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.royalties.allocation import SharePlan, apply_plan, compile_plan
-from backbeat.royalties.distribution import EventRow, receipt_hash, stored_policy
-from backbeat.royalties.posting import revenue_account
+from backbeat.royalties.accounts import revenue_account
+from backbeat.royalties.allocation import SharePlan, apply_plan
+from backbeat.royalties.distribution import EventRow, receipt_hash
+from backbeat.royalties.plans import load_plan
 from backbeat.royalties.rights import EventInput
-from backbeat.royalties.snapshot import plan_id, rights_from_document
 
 CHUNK = 20_000
 
@@ -102,42 +101,6 @@ join royalties_accounts a on a.id = l.account_id where l.transfer_id = any(cast(
 """
 
 
-@dataclass(frozen=True)
-class StoredPlan:
-    """A plan's stored inputs."""
-
-    id: str
-    track_id: str
-    fee_ppm: int
-    composition_ppm: int
-    max_depth: int
-    rights: dict[str, Any]
-
-    def content_address(self) -> str:
-        return plan_id(
-            self.track_id, self.fee_ppm, self.composition_ppm, self.max_depth, self.rights
-        )
-
-    def compile(self, source: str) -> SharePlan:
-        """The pure engine's plan, from the stored inputs only."""
-        policy = stored_policy(self.fee_ppm, self.composition_ppm, self.max_depth)
-        return compile_plan(self.track_id, source, rights_from_document(self.rights), policy)
-
-
-async def load_plan(session: AsyncSession, plan: str) -> StoredPlan:
-    row = (
-        await session.execute(
-            text(
-                "select id, track_id::text, fee_ppm, composition_ppm, max_depth, rights "
-                "from royalties_plans where id = :id"
-            ),
-            {"id": plan},
-        )
-    ).one()
-    rights = row[5] if isinstance(row[5], dict) else json.loads(row[5])
-    return StoredPlan(row[0], row[1], row[2], row[3], row[4], rights)
-
-
 @dataclass
 class _Plans:
     """Stored plans, recompiled from their inputs once per source."""
@@ -147,10 +110,10 @@ class _Plans:
     async def get(self, session: AsyncSession, plan: str, source: str, report: Report) -> SharePlan:
         key = (plan, source)
         if key not in self.compiled:
-            stored = await load_plan(session, plan)
+            stored = await load_plan(session, plan, source)
             if stored.content_address() != plan:
                 report.problems.append(f"plan {plan}: stored inputs do not hash to its id")
-            self.compiled[key] = stored.compile(source)
+            self.compiled[key] = stored.shares
         return self.compiled[key]
 
 

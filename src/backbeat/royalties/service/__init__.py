@@ -1,11 +1,13 @@
-"""Royalties use cases: revenue in, ledger views, payouts."""
+"""Royalties use cases: revenue in, ledger views, payouts; each checks who may."""
 
+from backbeat.royalties.service.access import Principal, is_admin
 from backbeat.royalties.service.ledger import (
     balances,
     get_event,
     get_receipt,
-    my_payees,
-    resolve_payee,
+    my_balances,
+    payee_balances,
+    payee_statement,
     statement,
     statement_csv,
     track_earnings,
@@ -16,20 +18,23 @@ from backbeat.royalties.service.payouts import (
     request_payout,
     settle_payout,
 )
-from backbeat.royalties.service.revenue import DISTRIBUTE_TASK, Poster, post_revenue
+from backbeat.royalties.service.revenue import DISTRIBUTE_TASK, import_revenue, post_revenue
 
 __all__ = [
     "DISTRIBUTE_TASK",
-    "Poster",
+    "Principal",
     "balances",
     "get_event",
     "get_payout",
     "get_receipt",
+    "import_revenue",
+    "is_admin",
     "list_payouts",
-    "my_payees",
+    "my_balances",
+    "payee_balances",
+    "payee_statement",
     "post_revenue",
     "request_payout",
-    "resolve_payee",
     "settle_payout",
     "statement",
     "statement_csv",

@@ -1,7 +1,7 @@
 """Reading the ledger as the caller: events, receipts, balances, statements, track earnings.
 
-Every query runs in the request's transaction under row-level security; the service also
-checks ownership itself so that a stranger gets a clear 404.
+Every query runs in the request's transaction under row-level security; the use cases also
+check ownership themselves (service/access.py) so that a stranger gets a clear 404.
 """
 
 from __future__ import annotations
@@ -13,17 +13,20 @@ import uuid
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.catalog.shares import parse_payee
 from backbeat.errors import NotFound
+from backbeat.reads import Read, ReadSession
+from backbeat.royalties import models
+from backbeat.royalties.accounts import payee_label_sql
 from backbeat.royalties.allocation import apply_plan
-from backbeat.royalties.errors import UnknownPayee
+from backbeat.royalties.plans import load_plan
 from backbeat.royalties.receipts import receipt_json
 from backbeat.royalties.rights import EventInput
 from backbeat.royalties.schemas import (
     BalanceOut,
+    BalancesOut,
     EarningLine,
     EarningsOut,
     ReceiptOut,
@@ -33,54 +36,31 @@ from backbeat.royalties.schemas import (
     StatementOut,
     StatementTotal,
 )
-from backbeat.royalties.verify import load_plan
+from backbeat.royalties.service.access import (
+    Payee,
+    Principal,
+    is_admin,
+    readable_payee,
+)
 
-PAYEE_LABEL = "case when p.user_id is not null then 'user:' || p.user_id else p.wallet end"
-
-
-async def resolve_payee(
-    session: AsyncSession, ref: str, *, user_id: uuid.UUID, is_admin: bool
-) -> tuple[uuid.UUID, str]:
-    """A payee id, `user:<uuid>` or a wallet → (payee id, label), if it is the caller's."""
-    try:
-        payee_id: uuid.UUID | None = uuid.UUID(ref)
-        where, value = "p.id = cast(:v as uuid)", str(payee_id)
-    except ValueError:
-        try:
-            parsed = parse_payee(ref)
-        except ValueError:
-            raise UnknownPayee(f"{ref!r} is not a payee") from None
-        if parsed.user_id:
-            where, value = "p.user_id = cast(:v as uuid)", str(parsed.user_id)
-        else:
-            where, value = "p.wallet = :v", str(parsed.wallet)
-    row = (
-        await session.execute(
-            text(
-                "select p.id, case when p.user_id is not null then 'user:' || p.user_id "  # noqa: S608
-                "else p.wallet end, p.id = any(royalties_payees_of(:me)) "
-                f"from catalog_payees p where {where}"
-            ),
-            {"v": value, "me": user_id},
-        )
-    ).one_or_none()
-    if row is None or not (row[2] or is_admin):
-        raise UnknownPayee(f"no payee {ref!r} of yours")
-    return row[0], row[1]
+PAYEE_LABEL = payee_label_sql("p")
 
 
-BALANCES_SQL = """
-select p.id, case when p.user_id is not null then 'user:' || p.user_id
-  else p.wallet end as label, a.asset,
-  coalesce(sum(b.balance) filter (where a.kind = 'payee'), 0),
-  coalesce(sum(b.balance) filter (where a.kind = 'in_payout'), 0),
-  coalesce(sum(b.balance) filter (where a.kind = 'paid_out'), 0)
+def balances_sql(payees: str) -> str:
+    """Each payee's balance per asset: available, in payouts, paid out (`payees`: a uuid[])."""
+    return f"""
+select p.id, {PAYEE_LABEL} as label, a.asset,
+  coalesce(sum(b.balance) filter (where a.kind = 'payee'), 0) as available,
+  coalesce(sum(b.balance) filter (where a.kind = 'in_payout'), 0) as in_payouts,
+  coalesce(sum(b.balance) filter (where a.kind = 'paid_out'), 0) as paid_out
 from royalties_accounts a
 join catalog_payees p on p.id = a.payee_id
 left join royalties_balances b on b.account_id = a.id
-where a.payee_id = any(cast(:payees as uuid[]))
-group by p.id, label, a.asset order by label, a.asset
-"""
+where a.payee_id = any({payees})
+group by p.id, label, a.asset"""  # noqa: S608 - only fixed SQL fragments are interpolated
+
+
+BALANCES_SQL = balances_sql("cast(:payees as uuid[])") + " order by label, a.asset"
 
 
 async def balances(session: AsyncSession, payees: list[uuid.UUID]) -> list[BalanceOut]:
@@ -88,20 +68,36 @@ async def balances(session: AsyncSession, payees: list[uuid.UUID]) -> list[Balan
     rows = await session.execute(text(BALANCES_SQL), {"payees": payees})
     return [
         BalanceOut(
-            payee=label,
-            asset=asset,
-            available=str(available),
-            in_payouts=str(pending),
-            lifetime=str(available + pending + paid),
+            payee=row.label,
+            asset=row.asset,
+            available=str(row.available),
+            in_payouts=str(row.in_payouts),
+            lifetime=str(row.available + row.in_payouts + row.paid_out),
         )
-        for _, label, asset, available, pending, paid in rows.all()
+        for row in rows.all()
     ]
 
 
-async def my_payees(session: AsyncSession, user_id: uuid.UUID) -> list[uuid.UUID]:
-    """The user's own payee and the wallets they proved."""
-    found = await session.execute(text("select royalties_payees_of(:me)"), {"me": user_id})
-    return list(found.scalar_one() or [])
+MY_BALANCES_READ = Read(f"""
+with rows as ({balances_sql("royalties_payees_of(%(me)s)")})
+select json_build_object('balances', coalesce(json_agg(json_build_object(
+  'payee', label, 'asset', asset, 'available', available::text,
+  'in_payouts', in_payouts::text, 'lifetime', (available + in_payouts + paid_out)::text)
+  order by label, asset), '[]'))::text
+from rows""")  # noqa: S608 - no input in the text
+"""BalancesOut for the caller's user payee and proved wallets, in one statement (the hot read)."""
+
+
+async def my_balances(read: ReadSession, caller: Principal) -> str:
+    """The balances of the caller's user payee and of the wallets they proved, as JSON."""
+    found = await read.one(MY_BALANCES_READ, me=caller.user_id)
+    return found or '{"balances": []}'
+
+
+async def payee_balances(session: AsyncSession, ref: str, caller: Principal) -> BalancesOut:
+    """One payee's balances: the caller's own payee, or any for an admin."""
+    payee = await readable_payee(session, ref, caller)
+    return BalancesOut(balances=await balances(session, [payee.id]))
 
 
 # Events and receipts -----------------------------------------------------------------------
@@ -130,33 +126,24 @@ async def get_event(session: AsyncSession, event_id: uuid.UUID) -> RevenueEventO
 async def get_receipt(session: AsyncSession, event_id: uuid.UUID) -> ReceiptOut:
     """Every allocation of the event with its stored inputs, recomputed by the pure engine."""
     event = await get_event(session, event_id)
-    rows = await session.execute(
-        text(
-            "select revision, transfer_id, plan_id, receipt_hash, created_at "
-            "from royalties_receipts where event_id = :id order by revision"
-        ),
-        {"id": event_id},
+    receipts = await session.scalars(
+        select(models.Receipt)
+        .where(models.Receipt.event_id == event_id)
+        .order_by(models.Receipt.revision)
     )
+    reference = EventInput(str(event.id), str(event.track_id), event.source, int(event.amount))
     revisions = []
-    for revision, transfer_id, plan_id, digest, created_at in rows.all():
-        stored = await load_plan(session, plan_id)
-        reference = EventInput(str(event.id), str(event.track_id), event.source, int(event.amount))
-        allocation = apply_plan(stored.compile(event.source), reference)
-        inputs = {
-            "fee_ppm": stored.fee_ppm,
-            "composition_ppm": stored.composition_ppm,
-            "max_depth": stored.max_depth,
-            "rights": stored.rights,
-        }
+    for receipt in receipts.all():
+        stored = await load_plan(session, receipt.plan_id, event.source)
         revisions.append(
             ReceiptRevisionOut(
-                revision=revision,
-                transfer_id=transfer_id,
-                plan_id=plan_id,
-                receipt_hash=digest,
-                created_at=created_at,
-                inputs=inputs,
-                allocation=json.loads(receipt_json(allocation)),
+                revision=receipt.revision,
+                transfer_id=receipt.transfer_id,
+                plan_id=receipt.plan_id,
+                receipt_hash=receipt.receipt_hash,
+                created_at=receipt.created_at,
+                inputs=stored.inputs(),
+                allocation=json.loads(receipt_json(apply_plan(stored.shares, reference))),
             )
         )
     return ReceiptOut(event=event, revisions=revisions)
@@ -167,7 +154,7 @@ async def get_receipt(session: AsyncSession, event_id: uuid.UUID) -> ReceiptOut:
 STATEMENT_SQL = """
 select case when t.kind = 'allocation' then 'earnings'
   when t.kind in ('reversal', 'reallocation') then 'correction' else 'payout' end as line,
-  t.track_id, t.source, a.asset, sum(l.amount), count(*)
+  t.track_id, t.source, a.asset, sum(l.amount) as amount, count(*) as transfers
 from royalties_legs l
 join royalties_accounts a on a.id = l.account_id
 join royalties_transfers t on t.id = l.transfer_id
@@ -178,41 +165,50 @@ group by line, t.track_id, t.source, a.asset
 order by a.asset, line, t.track_id nulls last, t.source
 """
 OPENING_SQL = """
-select a.asset, sum(l.amount) from royalties_legs l
+select a.asset, sum(l.amount) as amount from royalties_legs l
 join royalties_accounts a on a.id = l.account_id
 join royalties_transfers t on t.id = l.transfer_id
 where a.payee_id = :payee and a.kind = 'payee' and t.posted_at < :start group by a.asset
 """
 
 
-async def statement(
+async def payee_statement(
     session: AsyncSession,
-    payee_id: uuid.UUID,
-    label: str,
+    ref: str,
+    caller: Principal,
     start: datetime | None,
     end: datetime | None,
 ) -> StatementOut:
+    """A payee's statement: the caller's own payee, or any for an admin."""
+    return await statement(session, await readable_payee(session, ref, caller), start, end)
+
+
+async def statement(
+    session: AsyncSession, payee: Payee, start: datetime | None, end: datetime | None
+) -> StatementOut:
     """Lines by track, source and asset (earnings, corrections, payouts) with totals."""
-    params = {"payee": payee_id, "start": start, "end": end}
+    params = {"payee": payee.id, "start": start, "end": end}
     lines = [
         StatementLine(
-            kind=kind,
-            track_id=track,
-            source=source,
-            asset=asset,
-            amount=str(amount),
-            transfers=count,
+            kind=row.line,
+            track_id=row.track_id,
+            source=row.source,
+            asset=row.asset,
+            amount=str(row.amount),
+            transfers=row.transfers,
         )
-        for kind, track, source, asset, amount, count in (
-            await session.execute(text(STATEMENT_SQL), params)
-        ).all()
+        for row in (await session.execute(text(STATEMENT_SQL), params)).all()
     ]
     opening: dict[str, int] = defaultdict(int)
     if start is not None:
-        for asset, amount in await session.execute(text(OPENING_SQL), params):
-            opening[asset] = int(amount)
+        for row in await session.execute(text(OPENING_SQL), params):
+            opening[row.asset] = int(row.amount)
     return StatementOut(
-        payee=label, period_from=start, period_to=end, lines=lines, totals=_totals(lines, opening)
+        payee=payee.label,
+        period_from=start,
+        period_to=end,
+        lines=lines,
+        totals=_totals(lines, opening),
     )
 
 
@@ -259,10 +255,8 @@ def statement_csv(found: StatementOut) -> str:
 
 # Track earnings ----------------------------------------------------------------------------
 
-EARNINGS_SQL = """
-select a.name, a.kind,
-  case when p.user_id is not null then 'user:' || p.user_id else p.wallet end,
-  a.asset, sum(l.amount)
+EARNINGS_SQL = f"""
+select a.name, a.kind, {PAYEE_LABEL} as payee, a.asset, sum(l.amount) as amount
 from royalties_transfers t
 join royalties_legs l on l.transfer_id = t.id
 join royalties_accounts a on a.id = l.account_id
@@ -271,15 +265,14 @@ where t.track_id = :track and t.kind in ('allocation', 'reversal', 'reallocation
   and (cast(:start as timestamptz) is null or t.posted_at >= :start)
   and (cast(:end as timestamptz) is null or t.posted_at < :end)
 group by a.name, a.kind, p.user_id, p.wallet, a.asset order by a.asset, a.name
-"""
+"""  # noqa: S608 - no input in the text
 
 
 async def track_earnings(
     session: AsyncSession,
     track_id: uuid.UUID,
     *,
-    user_id: uuid.UUID,
-    is_admin: bool,
+    caller: Principal,
     start: datetime | None,
     end: datetime | None,
 ) -> EarningsOut:
@@ -289,21 +282,22 @@ async def track_earnings(
             text("select created_by from catalog_tracks where id = :t"), {"t": track_id}
         )
     ).scalar_one_or_none()
-    if owner is None or not (owner == user_id or is_admin):
+    if owner is None or not (owner == caller.user_id or is_admin(caller)):
         raise NotFound(f"no track {track_id} of yours")
     rows = await session.execute(
         text(EARNINGS_SQL), {"track": track_id, "start": start, "end": end}
     )
     revenue: list[EarningLine] = []
     earnings: list[EarningLine] = []
-    for name, kind, label, asset, amount in rows.all():
+    for row in rows.all():
+        is_revenue = row.kind == "revenue"
         line = EarningLine(
-            account=name,
-            payee=label,
-            asset=asset,
-            amount=str(amount if kind != "revenue" else -amount),
+            account=row.name,
+            payee=row.payee,
+            asset=row.asset,
+            amount=str(-row.amount if is_revenue else row.amount),
         )
-        (revenue if kind == "revenue" else earnings).append(line)
+        (revenue if is_revenue else earnings).append(line)
     return EarningsOut(
         track_id=track_id, period_from=start, period_to=end, revenue=revenue, earnings=earnings
     )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.models import uuid7
+from backbeat.royalties.accounts import payee_label_sql
 from backbeat.royalties.errors import (
     BelowMinimumPayout,
     InsufficientBalance,
@@ -19,34 +21,21 @@ from backbeat.royalties.errors import (
     UnknownPayee,
 )
 from backbeat.royalties.schemas import PayoutOut
+from backbeat.royalties.service.access import Principal, check_may_settle, claimable_payee
 
-PAYOUT_SQL = """
-select o.id, case when p.user_id is not null then 'user:' || p.user_id else p.wallet end,
-  o.asset, o.amount, o.status, o.requested_at, o.settled_at,
-       o.external_reference, o.failure_reason
+PAYOUT_SQL = f"""
+select o.id, {payee_label_sql("p")} as payee, o.asset, o.amount, o.status, o.requested_at,
+  o.settled_at, o.external_reference, o.failure_reason
 from royalties_payouts o join catalog_payees p on p.id = o.payee_id
-"""
+"""  # noqa: S608 - no input in the text
 
 
 def _sqlstate(error: DBAPIError) -> str | None:
     return getattr(error.orig, "sqlstate", None)
 
 
-def _payout(row: tuple[object, ...]) -> PayoutOut:
-    keys = (
-        "id",
-        "payee",
-        "asset",
-        "amount",
-        "status",
-        "requested_at",
-        "settled_at",
-        "external_reference",
-        "failure_reason",
-    )
-    values = dict(zip(keys, row, strict=True))
-    values["amount"] = str(values["amount"])
-    return PayoutOut.model_validate(values)
+def _payout(row: Row[Any]) -> PayoutOut:
+    return PayoutOut.model_validate({**row._mapping, "amount": str(row.amount)})
 
 
 async def get_payout(session: AsyncSession, payout_id: uuid.UUID) -> PayoutOut:
@@ -55,7 +44,7 @@ async def get_payout(session: AsyncSession, payout_id: uuid.UUID) -> PayoutOut:
     ).one_or_none()
     if row is None:
         raise PayoutNotFound(f"no payout {payout_id}")
-    return _payout(tuple(row))
+    return _payout(row)
 
 
 async def list_payouts(session: AsyncSession, *, limit: int = 100) -> list[PayoutOut]:
@@ -63,19 +52,22 @@ async def list_payouts(session: AsyncSession, *, limit: int = 100) -> list[Payou
     rows = await session.execute(
         text(PAYOUT_SQL + " order by o.id desc limit :limit"), {"limit": limit}
     )
-    return [_payout(tuple(row)) for row in rows.all()]
+    return [_payout(row) for row in rows.all()]
 
 
 async def request_payout(
     session: AsyncSession,
     *,
-    payee_id: uuid.UUID,
+    caller: Principal,
+    payee: str | None,
     asset: str,
     amount: int | None,
     minimums: Mapping[str, int],
     assets: Mapping[str, int],
 ) -> PayoutOut:
-    """Moves `amount` (default: all available) into payouts-in-flight, under a row lock."""
+    """Moves `amount` (default: all available) of one of the caller's own payees (default: their
+    user payee) into payouts-in-flight, under a row lock."""
+    claimed_from = await claimable_payee(session, payee, caller)
     if asset not in assets:
         raise UnknownAsset(f"asset {asset!r} is not configured")
     minimum = minimums.get(asset, 1)
@@ -94,7 +86,7 @@ async def request_payout(
                 {
                     "id": payout_id,
                     "transfer": uuid7(),
-                    "payee": payee_id,
+                    "payee": claimed_from.id,
                     "asset": asset,
                     "amount": None if amount is None else str(amount),
                 },
@@ -114,9 +106,15 @@ async def request_payout(
 
 
 async def settle_payout(
-    session: AsyncSession, payout_id: uuid.UUID, *, paid: bool, note: str | None
+    session: AsyncSession,
+    payout_id: uuid.UUID,
+    *,
+    caller: Principal,
+    paid: bool,
+    note: str | None,
 ) -> PayoutOut:
     """requested → paid (money leaves) or failed (money returns to the payee); idempotent."""
+    check_may_settle(caller)
     try:
         await session.execute(
             text("select royalties_settle_payout(:id, :transfer, :paid, :note)"),

@@ -1,4 +1,4 @@
-"""Posting revenue: validate each event on its own, resolve tracks, insert, enqueue allocation."""
+"""Posting revenue: check each event on its own, resolve tracks, insert, enqueue allocation."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from http import HTTPStatus
+from typing import NamedTuple
 
-from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,26 +21,44 @@ from backbeat.identity.models import uuid7
 from backbeat.royalties.errors import (
     IdempotencyConflict,
     InvalidRevenue,
-    RevenueNotAllowed,
     UnknownAsset,
     UnknownTrack,
 )
-from backbeat.royalties.schemas import EventResult, RevenueEventIn
+from backbeat.royalties.schemas import EventResult, RevenueEventIn, UnreadableEvent
+from backbeat.royalties.service.access import Principal, check_may_post_revenue
 
 DISTRIBUTE_TASK = "royalties.distribute"
 
 
 @dataclass(frozen=True)
-class Poster:
-    """Who posts revenue: the idempotency keys are theirs alone."""
+class EventOutcome:
+    """What happened to one event of a request; a refused one keeps the error that says why."""
 
-    submitter: str
-    is_admin: bool
-    scopes: tuple[str, ...]
+    result: EventResult
+    error: AppError | None = None
 
-    def check(self) -> None:
-        if not (self.is_admin or "revenue:write" in self.scopes):
-            raise RevenueNotAllowed("Posting revenue needs an admin or the `revenue:write` scope.")
+    @property
+    def status_code(self) -> int:
+        """The refusing error's status; 202 when accepted, 200 for a replay of the first result."""
+        if self.error is not None:
+            return self.error.status_code
+        accepted = self.result.status == "accepted"
+        return HTTPStatus.ACCEPTED if accepted else HTTPStatus.OK
+
+
+class KeyUse(NamedTuple):
+    """The event an idempotency key was first used for, and the hash of that body."""
+
+    event_id: uuid.UUID
+    body_hash: str
+
+
+class Fresh(NamedTuple):
+    """An event to insert: its position in the request and its resolved track."""
+
+    position: int
+    event: RevenueEventIn
+    track_id: uuid.UUID
 
 
 def body_hash(event: RevenueEventIn) -> str:
@@ -52,36 +70,27 @@ def body_hash(event: RevenueEventIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _rejected(index: int, key: str | None, error: AppError) -> EventResult:
-    return EventResult(
+def _refused(index: int, key: str | None, error: AppError) -> EventOutcome:
+    result = EventResult(
         index=index, idempotency_key=key, status="rejected", code=error.code(), detail=error.detail
     )
+    return EventOutcome(result, error)
 
 
-def _parse(
-    index: int, raw: Mapping[str, Any], assets: Mapping[str, int]
-) -> EventResult | RevenueEventIn:
-    key = raw.get("idempotency_key") if isinstance(raw.get("idempotency_key"), str) else None
-    amount = raw.get("amount")
-    if isinstance(amount, str) and amount.strip().startswith("-"):
-        return _rejected(
-            index, key, InvalidRevenue("amount must be >= 0 (a refund is not revenue)")
-        )
-    try:
-        event = RevenueEventIn.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return _rejected(
-            index, key, InvalidRevenue(f"{where}: {first['msg']}" if where else first["msg"])
-        )
+def _checked(
+    index: int, event: RevenueEventIn | UnreadableEvent, assets: Mapping[str, int]
+) -> EventOutcome | RevenueEventIn:
+    """A readable event with a configured asset and a normalised ISRC, or why not."""
+    if isinstance(event, UnreadableEvent):
+        return _refused(index, event.idempotency_key, InvalidRevenue(event.detail))
+    key = event.idempotency_key
     if event.asset not in assets:
-        return _rejected(index, key, UnknownAsset(f"asset {event.asset!r} is not configured"))
+        return _refused(index, key, UnknownAsset(f"asset {event.asset!r} is not configured"))
     if event.isrc is not None:
         try:
-            event = event.model_copy(update={"isrc": normalise_isrc(event.isrc)})
+            return event.model_copy(update={"isrc": normalise_isrc(event.isrc)})
         except ValueError as exc:
-            return _rejected(index, key, InvalidRevenue(str(exc)))
+            return _refused(index, key, InvalidRevenue(str(exc)))
     return event
 
 
@@ -99,82 +108,94 @@ async def _resolve_tracks(
         {"ids": ids, "isrcs": isrcs},
     )
     found: dict[str, uuid.UUID] = {}
-    for track_id, isrc in rows.all():
-        found[str(track_id)] = track_id
-        if isrc:
-            found.setdefault(isrc, track_id)
+    for row in rows.all():
+        found[str(row.track_id)] = row.track_id
+        if row.isrc:
+            found.setdefault(row.isrc, row.track_id)
     return found
 
 
-async def _existing(
-    session: AsyncSession, poster: Poster, keys: Sequence[str]
-) -> dict[str, tuple[uuid.UUID, str]]:
+async def _key_uses(
+    session: AsyncSession, submitter: str, keys: Sequence[str]
+) -> dict[str, KeyUse]:
     rows = await session.execute(
         text(
             "select idempotency_key, id, body_hash from royalties_revenue_events "
             "where submitted_by = :who and idempotency_key = any(cast(:keys as text[]))"
         ),
-        {"who": poster.submitter, "keys": list(keys)},
+        {"who": submitter, "keys": list(keys)},
     )
-    return {key: (event_id, digest) for key, event_id, digest in rows.all()}
+    return {row.idempotency_key: KeyUse(row.id, row.body_hash) for row in rows.all()}
 
 
-def _replay(index: int, event: RevenueEventIn, first: tuple[uuid.UUID, str]) -> EventResult:
-    event_id, digest = first
-    if digest != body_hash(event):
-        error = IdempotencyConflict(
-            f"idempotency key {event.idempotency_key!r} was used with a different body"
-        )
-        return _rejected(index, event.idempotency_key, error)
-    return EventResult(
-        index=index, idempotency_key=event.idempotency_key, status="duplicate", event_id=event_id
+def _replay(index: int, event: RevenueEventIn, first: KeyUse) -> EventOutcome:
+    key = event.idempotency_key
+    if first.body_hash != body_hash(event):
+        error = IdempotencyConflict(f"idempotency key {key!r} was used with a different body")
+        return _refused(index, key, error)
+    result = EventResult(
+        index=index, idempotency_key=key, status="duplicate", event_id=first.event_id
     )
+    return EventOutcome(result)
 
 
 async def post_revenue(
     session: AsyncSession,
-    raw_events: Sequence[Mapping[str, Any]],
+    events: Sequence[RevenueEventIn | UnreadableEvent],
     *,
-    poster: Poster,
+    caller: Principal,
     assets: Mapping[str, int],
-) -> list[EventResult]:
-    """Accepts what it can, says why for the rest; allocation happens in a job."""
-    poster.check()
-    parsed = [_parse(i, raw, assets) for i, raw in enumerate(raw_events)]
-    valid = [(i, e) for i, e in enumerate(parsed) if isinstance(e, RevenueEventIn)]
+) -> list[EventOutcome]:
+    """Revenue from an admin or a `revenue:write` token; the keys are the caller's own."""
+    check_may_post_revenue(caller)
+    return await import_revenue(session, events, submitter=str(caller.user_id), assets=assets)
+
+
+async def import_revenue(
+    session: AsyncSession,
+    events: Sequence[RevenueEventIn | UnreadableEvent],
+    *,
+    submitter: str,
+    assets: Mapping[str, int],
+) -> list[EventOutcome]:
+    """Accepts what it can, says why for the rest; allocation happens in a job (the CLI imports
+    as the platform, under a submitter of its choice)."""
+    checked = [_checked(i, event, assets) for i, event in enumerate(events)]
+    valid = [(i, e) for i, e in enumerate(checked) if isinstance(e, RevenueEventIn)]
     tracks = await _resolve_tracks(session, [e for _, e in valid])
-    existing = await _existing(session, poster, [e.idempotency_key for _, e in valid])
-    results: list[EventResult | None] = [p if isinstance(p, EventResult) else None for p in parsed]
-    fresh: dict[str, tuple[int, RevenueEventIn, uuid.UUID]] = {}
+    used = await _key_uses(session, submitter, [e.idempotency_key for _, e in valid])
+    outcomes = [c if isinstance(c, EventOutcome) else None for c in checked]
+    fresh: dict[str, Fresh] = {}
+    repeats: list[tuple[int, RevenueEventIn]] = []
     for index, event in valid:
         key = event.idempotency_key
-        if key in existing:
-            results[index] = _replay(index, event, existing[key])
+        if key in used:
+            outcomes[index] = _replay(index, event, used[key])
         elif key in fresh:
-            results[index] = _replay(index, event, (fresh[key][2], body_hash(fresh[key][1])))
+            repeats.append((index, event))
+        elif track := tracks.get(str(event.track_id) if event.track_id else str(event.isrc)):
+            fresh[key] = Fresh(index, event, track)
         else:
-            track = tracks.get(str(event.track_id) if event.track_id else str(event.isrc))
-            if track is None:
-                ref = event.track_id or event.isrc
-                results[index] = _rejected(index, key, UnknownTrack(f"no track {ref}"))
-            else:
-                fresh[key] = (index, event, track)
-    await _insert(session, poster, fresh, results)
-    return [r for r in results if r is not None]
+            ref = event.track_id or event.isrc
+            outcomes[index] = _refused(index, key, UnknownTrack(f"no track {ref}"))
+    await _insert(session, submitter, fresh, repeats, outcomes)
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 async def _insert(
     session: AsyncSession,
-    poster: Poster,
-    fresh: Mapping[str, tuple[int, RevenueEventIn, uuid.UUID]],
-    results: list[EventResult | None],
+    submitter: str,
+    fresh: Mapping[str, Fresh],
+    repeats: Sequence[tuple[int, RevenueEventIn]],
+    outcomes: list[EventOutcome | None],
 ) -> None:
+    """Inserts the fresh events; a key used again in the same request replays the stored one."""
     if not fresh:
         return
     rows = [
         {
             "id": uuid7(),
-            "who": poster.submitter,
+            "who": submitter,
             "key": key,
             "hash": body_hash(event),
             "track": track,
@@ -196,13 +217,15 @@ async def _insert(
         ),
         rows,
     )
-    stored = await _existing(session, poster, list(fresh))
+    stored = await _key_uses(session, submitter, list(fresh))
     for row in rows:
-        index, event, _ = fresh[str(row["key"])]
-        if stored[str(row["key"])][0] != row["id"]:  # a concurrent request with the same key won
-            results[index] = _replay(index, event, stored[str(row["key"])])
+        key, event_id = str(row["key"]), row["id"]
+        index, event, _ = fresh[key]
+        if stored[key].event_id != event_id:  # a concurrent request with the same key won
+            outcomes[index] = _replay(index, event, stored[key])
             continue
-        results[index] = EventResult(
-            index=index, idempotency_key=str(row["key"]), status="accepted", event_id=row["id"]
-        )
+        result = EventResult(index=index, idempotency_key=key, status="accepted", event_id=event_id)
+        outcomes[index] = EventOutcome(result)
+    for index, event in repeats:
+        outcomes[index] = _replay(index, event, stored[event.idempotency_key])
     await jobs.enqueue(session, DISTRIBUTE_TASK, {}, idempotency_key=DISTRIBUTE_TASK)

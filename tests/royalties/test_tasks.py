@@ -1,4 +1,4 @@
-"""The periodic restate job: a backdated sheet is restated without waiting for new revenue."""
+"""Royalties jobs under a real worker: allocation with the worker's settings, periodic restating."""
 
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ from sqlalchemy import text
 
 from backbeat import jobs
 from backbeat.db import Database, session_scope
+from tests.conftest import settings_for_tests
 from tests.royalties.factories import (
     EPOCH,
+    distribute_all,
     make_event,
     make_sheet,
     make_track,
     make_user,
     user_payee,
 )
-from tests.royalties.helpers import distribute_all
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 BALANCE = """
 select b.balance from royalties_balances b join royalties_accounts a on a.id = b.account_id
@@ -49,7 +48,27 @@ async def test_restate_job_moves_money_to_a_backdated_payee(committed_database: 
         await jobs.enqueue(session, "royalties.restate", {"timestamp": 0})
     assert await balance_of(committed_database, f"payee:{heir_payee.id}") == 0
 
-    await jobs.run_worker(committed_database, wait=False)
+    await jobs.run_worker(committed_database, wait=False, settings=settings_for_tests())
 
     assert await balance_of(committed_database, f"payee:{heir_payee.id}") == 500
     assert await balance_of(committed_database, f"payee:{payee.id}") == 500
+
+
+async def test_distribute_job_allocates_with_the_fees_the_worker_was_started_with(
+    committed_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKBEAT_ROYALTY_FEE_PPM", '{"stream": 300000}')  # must not be read
+    async with session_scope(committed_database) as session:
+        owner = await make_user(session)
+        payee = await user_payee(session, owner)
+        track = await make_track(session, owner)
+        for sheet in ("composition", "production"):
+            await make_sheet(session, track, sheet, [(payee, 1_000_000)])
+        await make_event(session, track, 1000)
+        await jobs.enqueue(session, "royalties.distribute", {})
+    settings = settings_for_tests(royalty_fee_ppm={"stream": 100_000})
+
+    await jobs.run_worker(committed_database, wait=False, settings=settings)
+
+    assert await balance_of(committed_database, "platform:fee") == 100
+    assert await balance_of(committed_database, f"payee:{payee.id}") == 900

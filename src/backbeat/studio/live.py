@@ -19,7 +19,7 @@ from fastapi import Request, WebSocket
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.db import Claims, Database, apply_claims
+from backbeat.db import Claims, Database, begin_as_caller
 from backbeat.edge import state_of
 from backbeat.errors import AppError
 from backbeat.identity.auth import resolve_claims
@@ -54,7 +54,7 @@ class Device:
 async def user_scope(database: Database, claims: Claims) -> AsyncIterator[AsyncSession]:
     """One short transaction as the device's user (its session is checked each time)."""
     async with database.api_sessions() as session, session.begin():
-        await apply_claims(session, claims)
+        await begin_as_caller(session, claims)
         yield session
 
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat import jobs
-from backbeat.media import service as media
 from backbeat.media.models import AudioFile, MediaObject
 from backbeat.studio.errors import NotProjectAudio, VersionNotFound
 from backbeat.studio.models import Project, ProjectSnapshot
@@ -49,11 +48,9 @@ async def own_project_audio(
 
 
 async def audio_analysis(session: AsyncSession, object_id: uuid.UUID) -> dict[str, Any] | None:
-    """The analysis media stored for an audio object, if any."""
-    audio_file_id = await media.audio_file_id_of(session, object_id)
-    if audio_file_id is None:
-        return None
-    return analysis_of(await media.get_audio_file(session, audio_file_id))
+    """The analysis media stored for an audio object, if any (media's own row, read as is)."""
+    audio = await session.scalar(select(AudioFile).where(AudioFile.object_id == object_id))
+    return analysis_of(audio) if audio is not None else None
 
 
 def musical_context(project: Project) -> dict[str, Any]:

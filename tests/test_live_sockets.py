@@ -69,6 +69,8 @@ class TestParse:
 
 
 async def authenticate(websocket: WebSocket, hello: Message) -> str:
+    if hello["token"] == "boom":
+        raise RuntimeError("a bug in the domain's check")
     if hello["token"] != "good":
         raise SocketRefused(CloseCode.UNAUTHENTICATED, "bad token")
     if hello.get("room") == "secret":
@@ -139,6 +141,7 @@ class TestServe:
             ({"type": "hello"}, CloseCode.UNAUTHENTICATED),
             ({"type": "presence", "token": "good"}, CloseCode.UNAUTHENTICATED),
             ({"type": "hello", "token": "good", "room": "secret"}, CloseCode.FORBIDDEN),
+            ({"type": "hello", "token": "boom"}, CloseCode.INTERNAL_ERROR),
         ],
     )
     async def test_a_bad_hello_is_closed_with_its_code(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any, Generic, TypeVar
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 P = TypeVar("P")
+log = logging.getLogger(__name__)
 Message = dict[str, Any]
 
 
@@ -29,6 +31,7 @@ class CloseCode(IntEnum):
     """Why the server closed a socket."""
 
     NORMAL = 1000
+    INTERNAL_ERROR = 1011
     TRY_AGAIN_LATER = 1013  # the client fell too far behind its outbox
     UNAUTHENTICATED = 4401
     FORBIDDEN = 4403
@@ -206,12 +209,19 @@ async def serve(
         return
     except WebSocketDisconnect:
         return
+    except Exception:
+        log.exception("a live socket's hello failed")
+        await _close(websocket, CloseCode.INTERNAL_ERROR, "internal error")
+        return
     live = LiveSocket(websocket, principal, hello, idle_timeout, Outbox(outbox_limit))
     sender = asyncio.create_task(_send_loop(live), name="live-socket-sender")
     try:
         await handler(live)
     except SocketRefused as refused:
         live.close(refused.code, refused.reason)
+    except Exception:
+        log.exception("a live socket's handler failed")
+        live.close(CloseCode.INTERNAL_ERROR, "internal error")
     finally:
         if live.closing is None:
             live.close(CloseCode.NORMAL, "bye")

@@ -185,3 +185,16 @@ async def test_a_silent_device_leaves(servers: list[str]) -> None:
         await receive(editor, "never")
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4408
     await owner.close()
+
+
+async def test_a_revoked_session_is_refused_with_4401(servers: list[str]) -> None:
+    world = await shared_project(servers[0], "revoked")
+    async with httpx.AsyncClient(base_url=f"http://{servers[0]}", timeout=30) as http:
+        out = await http.post(
+            "/v1/auth/logout", headers={"Authorization": f"Bearer {world['editor']}"}
+        )
+        assert out.status_code in (200, 204), out.text
+    socket = await join(servers[0], world["pid"], world["editor"], "x")
+    with pytest.raises(ConnectionClosed) as closed:
+        await receive(socket, "welcome")
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401

@@ -15,8 +15,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from fastapi import Request, WebSocket
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.db import Claims, Database, begin_as_caller
@@ -80,6 +81,16 @@ async def claims_for_token(websocket: WebSocket, token: str) -> Claims:
     return claims
 
 
+def refusal(error: Exception) -> Exception:
+    """A revoked or expired session (SQLSTATE 28000) closes with 4401; anything else is raised."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    if getattr(cause, "sqlstate", None) == "28000":
+        return SocketRefused(
+            CloseCode.UNAUTHENTICATED, "the session has been revoked or has expired"
+        )
+    return error
+
+
 def authenticator(project_id: uuid.UUID) -> Any:
     """The hello check of one project's socket: a valid token of a member."""
 
@@ -93,6 +104,8 @@ def authenticator(project_id: uuid.UUID) -> Any:
                 role = await presence.join(session, project_id, user_id, device_id)
         except AppError:
             raise SocketRefused(CloseCode.FORBIDDEN, "not a member of this project") from None
+        except (DBAPIError, psycopg.Error) as error:
+            raise refusal(error) from None
         return Device(claims, user_id, project_id, device_id, role)
 
     return authenticate
@@ -204,6 +217,8 @@ class LiveProject:
                 )
         except AppError as refused:
             raise SocketRefused(CloseCode.FORBIDDEN, refused.detail) from None
+        except (DBAPIError, psycopg.Error) as error:
+            raise refusal(error) from None
 
     async def publish(self, message: Message) -> None:
         await self.broker.publish(channel(self.device.project_id), encode(message))

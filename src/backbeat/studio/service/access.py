@@ -37,10 +37,12 @@ async def require_owner(session: AsyncSession, project_id: uuid.UUID) -> None:
 
 
 async def lock_for_save(session: AsyncSession, project_id: uuid.UUID) -> Project:
-    """The project row, locked until the transaction ends: saves to one project queue here."""
-    await require_editor(session, project_id)
+    """The project row, locked until the transaction ends: saves to one project queue here.
+    RLS shows a row FOR UPDATE to its owner and editors only; for anyone else, one more query
+    tells a viewer (403) from a stranger (404)."""
     query = select(Project).where(Project.id == project_id).with_for_update()
     project = await session.scalar(query.execution_options(populate_existing=True))
     if project is None:
+        await require_editor(session, project_id)
         raise ProjectNotFound(f"No project {project_id}.")
     return project

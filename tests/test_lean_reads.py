@@ -137,6 +137,20 @@ class TestClaimsNeverLeakAcrossRequests:
             names = await (await conn.execute("select name from pg_prepared_statements")).fetchall()
         assert {FAILING.name, PRELUDE_READ.name} <= {row[0] for row in names}
 
+    async def test_unprepared_reads_for_poolers_leave_no_statements(
+        self, committed_database: Database
+    ) -> None:
+        reader = PoolReader(committed_database.urls.api, max_size=1, prepared=False)
+        try:
+            assert (await reader.fetch(ANONYMOUS, FAILING, {"zero": 1}))[0][0] == "1"
+            async with reader._pool.connection() as conn:
+                found = await (
+                    await conn.execute("select count(*) from pg_prepared_statements")
+                ).fetchone()
+        finally:
+            await reader.close()
+        assert found == (0,)
+
     async def test_through_the_api_a_private_track_stays_private(
         self, committed_urls: DatabaseUrls
     ) -> None:

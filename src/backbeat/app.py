@@ -106,7 +106,9 @@ def lifespan_for(settings: Settings, given: Database | None) -> Lifespan:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = state_of(app)
         database = given or Database.connect(
-            resolve_urls(settings), pool_size=settings.db_pool_size
+            resolve_urls(settings),
+            pool_size=settings.db_pool_size,
+            prepared_reads=settings.prepared_reads,
         )
         state.database = database
         state.broker = create_broker(owner_uri=database.urls.owner, redis_url=settings.redis_url)

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    prepared_reads: bool = Field(
+        default=True, description="Prepare hot reads per connection; false behind PgBouncer."
+    )
     storage_backend: Literal["local", "s3"] = Field(
         default="local", description="Where media bytes live: the data dir (media/), or S3."
     )

@@ -139,11 +139,13 @@ class Database:
     reader: Reader
 
     @classmethod
-    def connect(cls, urls: DatabaseUrls, *, pool_size: int = 10) -> Database:
+    def connect(
+        cls, urls: DatabaseUrls, *, pool_size: int = 10, prepared_reads: bool = True
+    ) -> Database:
         """Engines, session factories and the reader (every connection opens lazily)."""
         api = make_engine(urls.api, pool_size=pool_size, begins_itself=True)
         owner = make_engine(urls.owner, pool_size=max(2, pool_size // 2))
-        reader = PoolReader(urls.api, max_size=pool_size)
+        reader = PoolReader(urls.api, max_size=pool_size, prepared=prepared_reads)
         return cls(urls, api, owner, sessionmaker_for(api), sessionmaker_for(owner), reader)
 
     async def dispose(self) -> None:

@@ -158,11 +158,20 @@ class ReadSession:
 
 
 async def run_read(
-    conn: psycopg.AsyncConnection[Any], read: Read, values: Params, *, before: str = ""
+    conn: psycopg.AsyncConnection[Any],
+    read: Read,
+    values: Params,
+    *,
+    before: str = "",
+    prepared: bool = True,
 ) -> list[Row]:
-    """Send one message (after `before`, e.g. a savepoint); the rows of its last statement."""
+    """Send one message (after `before`, e.g. a savepoint); the rows of its last statement.
+
+    `prepared=False` sends the statements as text every time (behind PgBouncer in transaction
+    mode, which cannot keep a session's prepared statements)."""
+    message = PREPARED.message(conn, read) if prepared else read.message()
     cursor = psycopg.AsyncClientCursor(conn)
-    await cursor.execute(before + PREPARED.message(conn, read), values)
+    await cursor.execute(before + message, values)
     while cursor.nextset():
         pass
     return await cursor.fetchall()
@@ -172,7 +181,7 @@ class PoolReader:
     """Production: a psycopg pool of API-role connections in autocommit (each message is one
     implicit transaction); opened on first use so commands that never read never connect."""
 
-    def __init__(self, api_uri: str, *, max_size: int) -> None:
+    def __init__(self, api_uri: str, *, max_size: int, prepared: bool = True) -> None:
         self._pool = AsyncConnectionPool(
             api_uri,
             min_size=min(2, max_size),
@@ -182,6 +191,7 @@ class PoolReader:
         )
         self._opened = False
         self._opening = asyncio.Lock()
+        self._prepared = prepared
 
     async def fetch(
         self, claims: Claims, read: Read, params: Params, *, timeout: float | None = None
@@ -191,7 +201,7 @@ class PoolReader:
         values = prelude_params(claims, params)
         async with self._pool.connection(timeout=timeout) as conn:
             try:
-                return await run_read(conn, read, values)
+                return await run_read(conn, read, values, prepared=self._prepared)
             except psycopg.errors.InvalidSqlStatementName:
                 await PREPARED.resync(conn)  # someone ran DEALLOCATE: prepare again, once
                 return await run_read(conn, read, values)

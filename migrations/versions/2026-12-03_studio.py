@@ -67,6 +67,25 @@ alter table studio_presence enable row level security;
 alter table studio_plugin_presets enable row level security;
 alter table studio_recall enable row level security;
 alter table studio_recall_observations enable row level security;
+alter table studio_collaboration_sessions enable row level security;
+alter table studio_session_participants enable row level security;
+
+create policy studio_sessions_read on studio_collaboration_sessions for select to backbeat_user
+  using (studio_role_of(project_id) is not null);
+create policy studio_sessions_start on studio_collaboration_sessions for insert to backbeat_user
+  with check (started_by = (select auth.uid())
+    and studio_role_of(project_id) in ('owner', 'editor'));
+create policy studio_sessions_end on studio_collaboration_sessions for update to backbeat_user
+  using (studio_role_of(project_id) in ('owner', 'editor'))
+  with check (studio_role_of(project_id) in ('owner', 'editor'));
+create policy studio_participants_read on studio_session_participants for select
+  to backbeat_user using (studio_role_of(project_id) is not null);
+create policy studio_participants_end on studio_session_participants for update
+  to backbeat_user using (studio_role_of(project_id) in ('owner', 'editor'))
+  with check (studio_role_of(project_id) in ('owner', 'editor'));
+create policy studio_participants_own on studio_session_participants for all to backbeat_user
+  using (user_id = (select auth.uid()))
+  with check (user_id = (select auth.uid()) and studio_role_of(project_id) is not null);
 
 create policy studio_projects_read on studio_projects for select to backbeat_user
   using (owner_id = (select auth.uid()) or studio_role_of(id) is not null);
@@ -157,6 +176,10 @@ grant select, insert on studio_project_versions, studio_bounces, studio_recall_o
 grant select, insert, delete on studio_project_snapshots, studio_project_files to backbeat_user;
 grant usage on sequence studio_recall_observations_id_seq to backbeat_user;
 grant select on studio_plugin_presets to backbeat_anon;
+grant select, insert on studio_collaboration_sessions, studio_session_participants
+  to backbeat_user;
+grant update (ended_at, notes) on studio_collaboration_sessions to backbeat_user;
+grant update (left_at, role) on studio_session_participants to backbeat_user;
 
 -- Members see every file of their project, whoever uploaded it: media's own RLS shows an object
 -- to its owner only, so this view (owner's rights, security_barrier) joins for members.
@@ -408,6 +431,47 @@ def upgrade() -> None:
     )
     op.create_index(
         op.f("ix_studio_bounces_project_id"), "studio_bounces", ["project_id"], unique=False
+    )
+    op.create_table(
+        "studio_collaboration_sessions",
+        sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("project_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=True),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("started_by", sa.Uuid(), nullable=False),
+        sa.Column(
+            "started_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["studio_projects.id"],
+            name=op.f("fk_studio_collaboration_sessions_project_id_studio_projects"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["started_by"],
+            ["identity_users.id"],
+            name=op.f("fk_studio_collaboration_sessions_started_by_identity_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_studio_collaboration_sessions")),
+    )
+    op.create_index(
+        "ix_studio_collaboration_sessions_project_id_started_at",
+        "studio_collaboration_sessions",
+        ["project_id", "started_at"],
+        unique=False,
+    )
+    op.create_index(
+        "uq_studio_collaboration_sessions_active",
+        "studio_collaboration_sessions",
+        ["project_id"],
+        unique=True,
+        postgresql_where=sa.text("ended_at is null"),
     )
     op.create_table(
         "studio_presence",
@@ -687,11 +751,53 @@ def upgrade() -> None:
         ["project_id", "created_at"],
         unique=False,
     )
+    op.create_table(
+        "studio_session_participants",
+        sa.Column("session_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("project_id", sa.Uuid(), nullable=False),
+        sa.Column("role", sa.Text(), nullable=False),
+        sa.Column(
+            "joined_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
+        sa.Column("left_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["studio_projects.id"],
+            name=op.f("fk_studio_session_participants_project_id_studio_projects"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["studio_collaboration_sessions.id"],
+            name=op.f("fk_studio_session_participants_session_id_studio_collaboration_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["identity_users.id"],
+            name=op.f("fk_studio_session_participants_user_id_identity_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "session_id", "user_id", name=op.f("pk_studio_session_participants")
+        ),
+    )
+    op.create_index(
+        op.f("ix_studio_session_participants_project_id"),
+        "studio_session_participants",
+        ["project_id"],
+        unique=False,
+    )
     op.execute(ROW_LEVEL_SECURITY)
 
 
 def downgrade() -> None:
     op.execute(DROP_VIEW)
+    op.drop_index(
+        op.f("ix_studio_session_participants_project_id"), table_name="studio_session_participants"
+    )
+    op.drop_table("studio_session_participants")
     op.drop_index(
         "ix_studio_project_snapshots_project_id_created_at", table_name="studio_project_snapshots"
     )
@@ -721,6 +827,16 @@ def downgrade() -> None:
     )
     op.drop_table("studio_project_invitations")
     op.drop_table("studio_presence")
+    op.drop_index(
+        "uq_studio_collaboration_sessions_active",
+        table_name="studio_collaboration_sessions",
+        postgresql_where=sa.text("ended_at is null"),
+    )
+    op.drop_index(
+        "ix_studio_collaboration_sessions_project_id_started_at",
+        table_name="studio_collaboration_sessions",
+    )
+    op.drop_table("studio_collaboration_sessions")
     op.drop_index(op.f("ix_studio_bounces_project_id"), table_name="studio_bounces")
     op.drop_table("studio_bounces")
     op.drop_index(

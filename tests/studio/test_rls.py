@@ -199,3 +199,22 @@ class TestPresetsAndRecall:
             assert await session.scalar(count, {"o": world["owner"]}) == 0
         async with acting_as(session, world["owner"]):
             assert await session.scalar(count, {"o": world["owner"]}) == 1
+
+
+class TestSessions:
+    @pytest.mark.parametrize("who", ["viewer", "stranger"])
+    async def test_only_editors_start_sessions(
+        self, session: AsyncSession, world: dict[str, uuid.UUID], who: str
+    ) -> None:
+        start = text(
+            "insert into studio_collaboration_sessions (project_id, started_by) values (:p, :u)"
+        )
+        async with acting_as(session, world[who]):
+            with pytest.raises(DBAPIError, match="row-level security"):
+                async with session.begin_nested():
+                    await session.execute(start, {"p": world["project"], "u": world[who]})
+        async with acting_as(session, world["editor"]):
+            await session.execute(start, {"p": world["project"], "u": world["editor"]})
+        async with acting_as(session, world["stranger"]):
+            found = await session.scalar(text("select count(*) from studio_collaboration_sessions"))
+            assert found == 0

@@ -85,3 +85,11 @@ class AlreadyLinked(Conflict):
 
 class PresetTooLarge(PayloadTooLarge):
     """A preset's parameters are over the configured size."""
+
+
+class SessionAlreadyRunning(Conflict):
+    """One collaboration session runs on a project at a time (or this one has ended)."""
+
+
+class SessionNotFound(NotFound):
+    """No such collaboration session on the project."""

@@ -313,3 +313,43 @@ class RecallSuggestion(Base):
     forgotten_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
+
+
+class CollaborationSession(Base):
+    """A working session on a project: who started it, when it ran, notes."""
+
+    __tablename__ = "studio_collaboration_sessions"
+    __table_args__ = (
+        Index("ix_studio_collaboration_sessions_project_id_started_at", "project_id", "started_at"),
+        Index(
+            "uq_studio_collaboration_sessions_active",
+            "project_id",
+            unique=True,
+            postgresql_where=text("ended_at is null"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        primary_key=True, default=uuid.uuid4, server_default=func.gen_random_uuid()
+    )
+    project_id: Mapped[uuid.UUID] = _project_fk()
+    name: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    started_by: Mapped[uuid.UUID] = _user_fk()
+    started_at: Mapped[datetime] = _now()
+    ended_at: Mapped[datetime | None]
+
+
+class SessionParticipant(Base):
+    """Someone in a collaboration session: their role then, when they joined and left."""
+
+    __tablename__ = "studio_session_participants"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("studio_collaboration_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = _user_fk(primary_key=True)
+    project_id: Mapped[uuid.UUID] = _project_fk(index=True)
+    role: Mapped[str] = mapped_column(Text)
+    joined_at: Mapped[datetime] = _now()
+    left_at: Mapped[datetime | None]

@@ -321,3 +321,45 @@ class PresencePage(BaseModel):
     """Who is in the project now, by when they joined."""
 
     items: list[PresenceOut]
+
+
+class SessionIn(Strict):
+    """Start a collaboration session."""
+
+    name: Annotated[str, Field(max_length=200)] | None = None
+    notes: Annotated[str, Field(max_length=10_000)] | None = None
+
+
+class SessionEnd(Strict):
+    """End it, optionally with closing notes."""
+
+    notes: Annotated[str, Field(max_length=10_000)] | None = None
+
+
+class ParticipantOut(BaseModel):
+    """Someone in a session."""
+
+    user_id: uuid.UUID
+    role: Role
+    joined_at: datetime
+    left_at: datetime | None
+
+
+class SessionOut(BaseModel):
+    """A collaboration session, its participants and the versions saved while it ran."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    name: str | None
+    notes: str | None
+    started_by: uuid.UUID
+    started_at: datetime
+    ended_at: datetime | None
+    participants: list[ParticipantOut]
+    versions: list[int]
+
+
+class SessionPage(BaseModel):
+    """Sessions, newest first."""
+
+    items: list[SessionOut]

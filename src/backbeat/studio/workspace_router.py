@@ -1,4 +1,4 @@
-"""HTTP routes of a project's workspace: snapshots, audio files and stems, bounces."""
+"""HTTP routes of a project's workspace: snapshots, files and stems, bounces, sessions."""
 
 from __future__ import annotations
 
@@ -14,11 +14,15 @@ from backbeat.studio.schemas import (
     FileIn,
     FileOut,
     FilePage,
+    SessionEnd,
+    SessionIn,
+    SessionOut,
+    SessionPage,
     SnapshotIn,
     SnapshotOut,
     SnapshotPage,
 )
-from backbeat.studio.service import files, snapshots
+from backbeat.studio.service import files, sessions, snapshots
 
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["studio"])
 
@@ -76,3 +80,60 @@ async def bounce_version(
         consent_required=settings.split_consent_required,
     )
     return BounceOut(track_id=row.track_id, project_id=row.project_id, version=row.version)
+
+
+def _session_out(record: sessions.SessionRecord) -> SessionOut:
+    return SessionOut.model_validate(
+        {
+            **{
+                c: getattr(record.session, c)
+                for c in SessionOut.model_fields
+                if c not in ("participants", "versions")
+            },
+            "participants": [
+                {
+                    "user_id": p.user_id,
+                    "role": p.role,
+                    "joined_at": p.joined_at,
+                    "left_at": p.left_at,
+                }
+                for p in record.participants
+            ],
+            "versions": record.versions,
+        }
+    )
+
+
+@router.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionOut)
+async def start_session(
+    project_id: uuid.UUID, body: SessionIn, session: DbSession, user: CurrentUser
+) -> SessionOut:
+    """Start the project's collaboration session (one at a time); members who open the live
+    socket while it runs join it."""
+    record = await sessions.start_session(
+        session, project_id, name=body.name, notes=body.notes, actor=user.user_id
+    )
+    return _session_out(record)
+
+
+@router.post("/sessions/{session_id}/end", response_model=SessionOut)
+async def end_session(
+    project_id: uuid.UUID,
+    session_id: uuid.UUID,
+    body: SessionEnd,
+    session: DbSession,
+    user: CurrentUser,
+) -> SessionOut:
+    """End a running session."""
+    record = await sessions.end_session(session, project_id, session_id, notes=body.notes)
+    return _session_out(record)
+
+
+@router.get("/sessions", response_model=SessionPage)
+async def list_sessions(
+    project_id: uuid.UUID, session: DbSession, user: CurrentUser
+) -> SessionPage:
+    """The project's sessions, newest first, with participants and versions."""
+    return SessionPage(
+        items=[_session_out(r) for r in await sessions.list_sessions(session, project_id)]
+    )

@@ -7,11 +7,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.studio.models import Presence
+from backbeat.studio.service import sessions
 from backbeat.studio.service.access import role_of
 from backbeat.studio.service.projects import note_opened
 
@@ -32,6 +33,7 @@ async def join(
     role = await role_of(session, project_id)
     await note_opened(session, project_id)
     await save_state(session, project_id, user_id, device_id, DeviceState())
+    await sessions.join_running(session, project_id, user_id, role)
     return role
 
 
@@ -70,3 +72,10 @@ async def leave(
             Presence.device_id == device_id,
         )
     )
+    still_here = await session.scalar(
+        select(Presence.device_id)
+        .where(Presence.project_id == project_id, Presence.user_id == user_id)
+        .limit(1)
+    )
+    if still_here is None:
+        await sessions.leave_running(session, project_id, user_id)

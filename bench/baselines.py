@@ -1,9 +1,10 @@
 """Baselines for `bench http`: the same SQL over raw psycopg, and in a bare FastAPI endpoint.
 
-Both run the exact message Backbeat's reader sends (role, claims, session check and statement
-in one simple query), with the same role and claims, from a process pinned to the server's
-core. `python -m bench.baselines raw` drives the database directly; the module's `app` is what
-a team would write by hand: one FastAPI route per read on a psycopg pool, no middleware.
+Both run the exact messages Backbeat's reader sends (role, claims, session check and statement
+in one simple query, prepared once per connection), with the same role and claims, from a
+process pinned to the server's core. `python -m bench.baselines raw` drives the database
+directly; `bare_app` is what a team would write by hand: one FastAPI route per read on a
+psycopg pool, no middleware, no authentication, no dependencies.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import psycopg
 from fastapi import FastAPI, Response
 from psycopg_pool import AsyncConnectionPool
 
+from backbeat.reads import Read, run_read
+
 SPEC_ENV = "BENCH_BASELINE_SPEC"
-"""JSON: {"uri": api URI, "reads": {name: {"message": sql, "params": {...}}}}."""
+"""JSON: {"uri": api URI, "reads": {name: {"sql": the Read's SQL, "params": {...}}}}."""
 
 
 def spec() -> dict[str, Any]:
@@ -31,20 +34,20 @@ def spec() -> dict[str, Any]:
     return loaded
 
 
-async def execute(conn: psycopg.AsyncConnection[Any], message: str, params: dict[str, Any]) -> Any:
-    cursor = psycopg.AsyncClientCursor(conn)
-    await cursor.execute(message, params)
-    while cursor.nextset():
-        pass
-    row = await cursor.fetchone()
-    return None if row is None else row[0]
+async def execute(conn: psycopg.AsyncConnection[Any], read: Read, params: dict[str, Any]) -> Any:
+    rows = await run_read(conn, read, params)
+    return rows[0][0] if rows else None
 
 
 def bare_app() -> FastAPI:
     """One route per read: take a pooled connection, run the message, return its text."""
     config = spec()
     pool = AsyncConnectionPool(
-        config["uri"], min_size=4, max_size=16, kwargs={"autocommit": True}, open=False
+        config["uri"],
+        min_size=4,
+        max_size=16,
+        kwargs={"autocommit": True, "prepare_threshold": None},
+        open=False,
     )
 
     @asynccontextmanager
@@ -54,6 +57,7 @@ def bare_app() -> FastAPI:
         await pool.close()
 
     app = FastAPI(lifespan=lifespan)
+    reads = {name: Read(wanted["sql"]) for name, wanted in config["reads"].items()}
 
     @app.get("/bare/healthz")
     async def healthz() -> dict[str, str]:
@@ -63,7 +67,7 @@ def bare_app() -> FastAPI:
     async def read(name: str) -> Response:
         wanted = config["reads"][name]
         async with pool.connection() as conn:
-            body = await execute(conn, wanted["message"], wanted["params"])
+            body = await execute(conn, reads[name], wanted["params"])
         return Response(str(body), media_type="application/json")
 
     return app
@@ -73,6 +77,7 @@ async def raw_loop(name: str, seconds: float, connections: int) -> dict[str, flo
     """`connections` tasks each on its own connection, running the read for `seconds`."""
     config = spec()
     wanted = config["reads"][name]
+    read = Read(wanted["sql"])
     conns = [
         await psycopg.AsyncConnection.connect(config["uri"], autocommit=True)
         for _ in range(connections)
@@ -83,7 +88,7 @@ async def raw_loop(name: str, seconds: float, connections: int) -> dict[str, flo
     async def worker(conn: psycopg.AsyncConnection[Any]) -> None:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            await execute(conn, wanted["message"], wanted["params"])
+            await execute(conn, read, wanted["params"])
             latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()

@@ -14,26 +14,28 @@ import os
 import random
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import psycopg
 
 from backbeat.catalog.service.lineage import LINEAGE_READS
 from backbeat.catalog.service.search import SearchQuery, build_read
 from backbeat.db import ANONYMOUS
 from backbeat.embedded import DatabaseUrls
+from bench.http import BIN, database_env, running, serve
 from bench.support import (
     LoadResult,
-    api_server,
     drive,
+    free_port,
     median,
     migrated_database,
     ratio_line,
 )
+from bench.wrk import SERVER_CORE, WrkResult, pinning_note, run_wrk
 
 CONCURRENCY = 16
 SEARCHES = int(os.environ.get("BENCH_CATALOG_SEARCHES", "3000"))
@@ -44,6 +46,7 @@ USERS = max(10, TRACKS // 50)
 CHAIN_DEPTH = 12
 LINEAGE_DEPTH = 10
 TARGET = 0.35
+WRK_SECONDS = int(os.environ.get("BENCH_CATALOG_SECONDS", "5"))
 
 WORDS_TEXT = (
     "midnight city neon dream echo fire golden heart island jungle kiss lunar motion night "
@@ -285,18 +288,12 @@ def lineage_statements(tips: list[uuid.UUID]) -> list[list[tuple[str, dict[str, 
     return [[(walk, {"root": t, "depth": LINEAGE_DEPTH})] for t in tips]
 
 
-async def through_api(base: str, paths: list[str], total: int) -> LoadResult:
-    """GET each path in turn (anonymous) at CONCURRENCY over keep-alive connections."""
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
-        counter = iter(range(10**9))
-
-        async def one(_: int) -> None:
-            response = await client.get(paths[next(counter) % len(paths)])
-            response.raise_for_status()
-
-        await drive(one, concurrency=CONCURRENCY, total=CONCURRENCY * 10)
-        return await drive(one, concurrency=CONCURRENCY, total=total)
+def through_api(base: str, paths: list[str], pid: int) -> WrkResult:
+    """GET each path in turn (anonymous) at CONCURRENCY, from wrk pinned to its own core."""
+    run_wrk(base + paths[0], seconds=1, connections=CONCURRENCY, paths=paths)
+    return run_wrk(
+        base + paths[0], seconds=WRK_SECONDS, connections=CONCURRENCY, paths=paths, server_pid=pid
+    )
 
 
 async def through_psycopg(
@@ -338,8 +335,8 @@ def run() -> list[str]:
     """Load, then measure search and lineage through the API and through psycopg, 3 rounds."""
     rounds = int(os.environ.get("BENCH_CATALOG_ROUNDS", "3"))
     lines = [
-        f"{TRACKS} tracks, {EDGES} lineage edges, concurrency {CONCURRENCY}; 2-core machine: "
-        "the httpx load generator shares the CPU with uvicorn and PostgreSQL",
+        f"{TRACKS} tracks, {EDGES} lineage edges, concurrency {CONCURRENCY}; " + pinning_note(),
+        "API load from wrk; the raw psycopg load runs pinned to the server's core",
         "search mix: 240 anonymous queries, 40% prefix words by relevance, 20% prefix + "
         "sample_type newest, 20% sample_type + bpm range newest, 10% prefix + bpm, 10% key newest",
         "raw = the service's own statement (build_read, LINEAGE_READS) over psycopg, "
@@ -361,12 +358,15 @@ def run() -> list[str]:
         ]
         lineage_sql = lineage_statements(tips)
         search_ratios, lineage_ratios = [], []
-        with api_server(urls) as base:
+        port = free_port()
+        argv = [str(BIN / "backbeat"), "serve", "--no-worker", "--port", str(port)]
+        base = f"http://127.0.0.1:{port}"
+        with running(serve(argv, database_env(urls), port)) as pid:
             for r in range(rounds):
-                api = asyncio.run(through_api(base, search_paths, SEARCHES))
-                raw = asyncio.run(through_psycopg(urls, search_sql, SEARCHES))
-                api_l = asyncio.run(through_api(base, lineage_paths, LINEAGE_CALLS))
-                raw_l = asyncio.run(through_psycopg(urls, lineage_sql, LINEAGE_CALLS))
+                api = through_api(base, search_paths, pid)
+                raw = on_server_core(through_psycopg(urls, search_sql, SEARCHES))
+                api_l = through_api(base, lineage_paths, pid)
+                raw_l = on_server_core(through_psycopg(urls, lineage_sql, LINEAGE_CALLS))
                 lines += _round_lines(r + 1, api, raw, api_l, raw_l)
                 search_ratios.append(api.per_second / raw.per_second)
                 lineage_ratios.append(api_l.per_second / raw_l.per_second)
@@ -376,15 +376,27 @@ def run() -> list[str]:
     return lines
 
 
+def on_server_core(work: Coroutine[Any, Any, LoadResult]) -> LoadResult:
+    """Run the raw-psycopg load from this process pinned to the API server's core."""
+    if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2:
+        return asyncio.run(work)
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {SERVER_CORE})
+    try:
+        return asyncio.run(work)
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def _round_lines(
-    n: int, api: LoadResult, raw: LoadResult, api_l: LoadResult, raw_l: LoadResult
+    n: int, api: WrkResult, raw: LoadResult, api_l: WrkResult, raw_l: LoadResult
 ) -> list[str]:
     return [
         f"-- round {n}",
-        api.summary("search GET /v1/tracks (API)"),
+        api.line("search GET /v1/tracks (API, wrk)"),
         raw.summary("search, same SQL (psycopg)"),
         ratio_line("search api / raw", api.per_second, raw.per_second, TARGET),
-        api_l.summary(f"lineage depth {LINEAGE_DEPTH} (API)"),
+        api_l.line(f"lineage depth {LINEAGE_DEPTH} (API, wrk)"),
         raw_l.summary("lineage, same SQL (psycopg)"),
         ratio_line("lineage api / raw", api_l.per_second, raw_l.per_second),
     ]

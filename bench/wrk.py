@@ -68,9 +68,19 @@ class WrkResult:
         )
 
 
-def lua_for(headers: dict[str, str]) -> str:
-    """A wrk script that sends these headers and counts non-2xx answers as errors."""
+def lua_for(headers: dict[str, str], paths: list[str] | None = None) -> str:
+    """A wrk script sending these headers; with `paths`, each request takes the next one."""
     lines = [f'wrk.headers["{name}"] = "{value}"' for name, value in headers.items()]
+    if paths:
+        listed = ", ".join(f"[[{path}]]" for path in paths)
+        lines += [
+            f"local paths = {{{listed}}}",
+            "local next_path = 0",
+            "request = function()",
+            "  next_path = next_path % #paths + 1",
+            '  return wrk.format("GET", paths[next_path])',
+            "end",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -81,10 +91,12 @@ def run_wrk(
     seconds: float = 5.0,
     connections: int = 16,
     server_pid: int | None = None,
+    paths: list[str] | None = None,
 ) -> WrkResult:
-    """Drive `url` with wrk pinned to its own core; CPU per request of `server_pid` if given."""
+    """Drive `url` (or, with `paths`, those paths in turn) with wrk pinned to its own core;
+    the CPU per request of `server_pid` if given."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(lua_for(headers or {}))
+        script.write(lua_for(headers or {}, paths))
     try:
         argv = [
             wrk_binary(),

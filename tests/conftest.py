@@ -7,6 +7,7 @@ import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -14,15 +15,16 @@ import pytest
 import pytest_asyncio
 from alembic import command
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import Connection, Result, event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from backbeat.app import create_app
 from backbeat.config import Settings
 from backbeat.db import Claims, Database, sessionmaker_for
 from backbeat.embedded import DatabaseUrls, api_url_for, ensure_database, libpq_uri, sqlalchemy_url
 from backbeat.health import alembic_config
-from backbeat.reads import Params, Read, Row, prelude_params, run_read
+from backbeat.reads import PREPARED, Params, Read, Row, prelude_params, run_read
 
 TEMPLATE = "backbeat_template"
 
@@ -102,6 +104,55 @@ def settings_for_tests(**overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+class _RollbackOwnerSession(Session):
+    """An owner session on the test's shared connection: each statement runs as the owner.
+
+    API sessions on the same connection set the caller's role with `set_config(…, true)`, which
+    outlives their savepoint, and one may still be open around (or interleaved with) an owner
+    session, e.g. a request's DbSession and identity's AuthSession. So the owner role is taken
+    for each owner statement and flush, and the caller's role and claims given back after it.
+    """
+
+
+_CALLER = text(
+    "select current_setting('role'), coalesce(current_setting('request.jwt.claims', true), '')"
+)
+_BECOME = text(
+    "select set_config('role', :role, true), set_config('request.jwt.claims', :claims, true)"
+)
+
+
+def _become_owner(conn: Connection) -> tuple[str, str]:
+    """Switch to the owner; the caller's role and claims, to give back."""
+    role, claims = conn.execute(_CALLER).one()
+    conn.execute(_BECOME, {"role": "none", "claims": ""})
+    return str(role), str(claims)
+
+
+def _give_back(conn: Connection, caller: tuple[str, str]) -> None:
+    """The caller's role and claims again (after an error, the savepoint's rollback does it)."""
+    conn.execute(_BECOME, {"role": caller[0], "claims": caller[1]})
+
+
+@event.listens_for(_RollbackOwnerSession, "do_orm_execute")
+def _execute_as_owner(state: ORMExecuteState) -> Result[Any]:
+    conn = state.session.connection()
+    caller = _become_owner(conn)
+    result = state.invoke_statement()
+    _give_back(conn, caller)
+    return result
+
+
+@event.listens_for(_RollbackOwnerSession, "before_flush")
+def _flush_as_owner(session: Session, context: UOWTransaction, instances: object) -> None:
+    session.info["caller"] = _become_owner(session.connection())
+
+
+@event.listens_for(_RollbackOwnerSession, "after_flush")
+def _flushed(session: Session, context: UOWTransaction) -> None:
+    _give_back(session.connection(), session.info.pop("caller"))
+
+
 class RollbackReader:
     """The lean reader on the test's connection, in a savepoint: it sees the test's rows, keeps
     what it wrote (a session's activity) like production's implicit transaction, and its role
@@ -109,17 +160,22 @@ class RollbackReader:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
+        self.fetches = 0  # how many lean reads ran (each is one statement, one round trip)
 
     async def fetch(
         self, claims: Claims, read: Read, params: Params, *, timeout: float | None = None
     ) -> list[Row]:
+        self.fetches += 1
         raw = (await self.connection.get_raw_connection()).driver_connection
         assert isinstance(raw, psycopg.AsyncConnection)
-        message = "savepoint lean_read; " + read.message()
+        await PREPARED.resync(raw)  # the ORM's psycopg may DEALLOCATE ALL on this connection
         try:
-            rows = await run_read(raw, message, prelude_params(claims, params))
+            rows = await run_read(
+                raw, read, prelude_params(claims, params), before="savepoint lean_read; "
+            )
         except BaseException:
             await raw.execute("rollback to savepoint lean_read")
+            await PREPARED.resync(raw)
             raise
         await raw.execute(
             "release savepoint lean_read; reset role; "
@@ -132,14 +188,24 @@ class RollbackReader:
 
 
 def rollback_database(database: Database, connection: AsyncConnection) -> Database:
-    """A Database whose every session joins the test's transaction as a savepoint."""
-    sessions = sessionmaker_for(connection)
+    """A Database whose every session joins the test's transaction as a savepoint.
+
+    API and owner sessions share the test's one connection (the rollback needs it), so owner
+    sessions run as the owner by themselves, as on a fresh owner connection.
+    """
+    api_sessions = sessionmaker_for(connection)
+    owner_sessions = async_sessionmaker(
+        bind=connection,
+        expire_on_commit=False,
+        join_transaction_mode="create_savepoint",
+        sync_session_class=_RollbackOwnerSession,
+    )
     return Database(
         database.urls,
         database.api_engine,
         database.owner_engine,
-        sessions,
-        sessions,
+        api_sessions,
+        owner_sessions,
         RollbackReader(connection),
     )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -35,14 +36,15 @@ TRANSACTION_OPENERS = {
     "api_sessions",
 }
 MAX_LINES = 400
+Check = Callable[[PurePosixPath, str], list[str]]
+"""A rule: a file's path under src/backbeat and its text → what breaks the rule."""
 
 
-def sources() -> list[Path]:
-    return sorted(SRC.rglob("*.py"))
-
-
-def parsed(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(), filename=str(path))
+def sources() -> list[tuple[PurePosixPath, str]]:
+    return [
+        (PurePosixPath(p.relative_to(SRC).as_posix()), p.read_text())
+        for p in sorted(SRC.rglob("*.py"))
+    ]
 
 
 def imported_modules(tree: ast.AST) -> list[tuple[ast.stmt, str]]:
@@ -54,33 +56,6 @@ def imported_modules(tree: ast.AST) -> list[tuple[ast.stmt, str]]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found += [(node, f"{node.module}.{alias.name}") for alias in node.names]
     return [(node, name) for node, name in found if name.startswith("backbeat.")]
-
-
-def layer_of(path: Path) -> str:
-    """The domain folder a file is in, or its module name for a top-level file."""
-    return path.relative_to(SRC).parts[0].removesuffix(".py")
-
-
-def arrow_violations(path: Path) -> list[str]:
-    layer = layer_of(path)
-    if layer in COMPOSITION_ROOTS:
-        return []
-    allowed = DEPENDS_ON.get(layer, set()) | {layer}
-    wrong = []
-    for _, name in imported_modules(parsed(path)):
-        target = name.split(".")[1]
-        is_domain = (SRC / target).is_dir()
-        if is_domain and target not in allowed:
-            wrong.append(f"{path.relative_to(SRC)} imports {name}")
-    return wrong
-
-
-def is_router(path: Path) -> bool:
-    return path.name == "router.py" or path.name.endswith("_router.py")
-
-
-def is_service(path: Path) -> bool:
-    return path.name == "service.py" or path.parent.name == "service"
 
 
 def called_names(tree: ast.AST) -> list[tuple[int, str]]:
@@ -103,72 +78,113 @@ def called_names(tree: ast.AST) -> list[tuple[int, str]]:
     return found
 
 
+def wrong_arrows(path: PurePosixPath, text: str) -> list[str]:
+    """A domain imports only earlier domains; the core (db, edge, jobs, …) imports none."""
+    layer = path.parts[0].removesuffix(".py")
+    if layer in COMPOSITION_ROOTS:
+        return []
+    allowed = DEPENDS_ON.get(layer, set()) | {layer}
+    targets = [name for _, name in imported_modules(ast.parse(text))]
+    return [
+        f"{path} imports {name}"
+        for name in targets
+        if name.split(".")[1] in DEPENDS_ON and name.split(".")[1] not in allowed
+    ]
+
+
+def sql_in_router(path: PurePosixPath, text: str) -> list[str]:
+    """Routers neither import SQLAlchemy, nor call a session, nor open a transaction."""
+    if not (path.name == "router.py" or path.name.endswith("_router.py")):
+        return []
+    tree = ast.parse(text)
+    imports = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+    modules = [
+        n.module or "" if isinstance(n, ast.ImportFrom) else n.names[0].name for n in imports
+    ]
+    wrong = [f"{path} imports {m}" for m in modules if m.startswith("sqlalchemy")]
+    forbidden = SESSION_CALLS | TRANSACTION_OPENERS | {"text", "select"}
+    return wrong + [
+        f"{path}:{line} {name}()" for line, name in called_names(tree) if name in forbidden
+    ]
+
+
+def commit_in_service(path: PurePosixPath, text: str) -> list[str]:
+    """The edge owns the transaction: a service never commits."""
+    if not (path.name == "service.py" or path.parent.name == "service"):
+        return []
+    return [f"{path}:{line}" for line, name in called_names(ast.parse(text)) if name == "commit"]
+
+
+def local_backbeat_import(path: PurePosixPath, text: str) -> list[str]:
+    """`backbeat` is imported at module level (an `if TYPE_CHECKING:` block counts)."""
+    tree = ast.parse(text)
+    top = {id(n) for n in tree.body} | {
+        id(child) for n in tree.body if isinstance(n, ast.If) for child in n.body
+    }
+    return [f"{path}:{n.lineno} {name}" for n, name in imported_modules(tree) if id(n) not in top]
+
+
+def over_budget(path: PurePosixPath, text: str) -> list[str]:
+    lines = len(text.splitlines())
+    return [f"{path}: {lines} lines"] if lines > MAX_LINES else []
+
+
+def formatter_escape(path: PurePosixPath, text: str) -> list[str]:
+    return [f"{path}: fmt: skip"] if "fmt: skip" in text else []
+
+
+CHECKS: list[Check] = [
+    wrong_arrows,
+    sql_in_router,
+    commit_in_service,
+    local_backbeat_import,
+    over_budget,
+    formatter_escape,
+]
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+def test_the_source_tree_keeps_the_rule(check: Check) -> None:
+    wrong = [v for path, text in sources() for v in check(path, text)]
+    assert not wrong, "\n".join(wrong)
+
+
+VIOLATIONS: list[tuple[Check, str, str]] = [
+    (wrong_arrows, "catalog/service/x.py", "from backbeat.royalties import service\n"),
+    (wrong_arrows, "db.py", "from backbeat.catalog.models import Track\n"),
+    (wrong_arrows, "identity/x.py", "import backbeat.media.storage\n"),
+    (sql_in_router, "media/router.py", "from sqlalchemy import select\n"),
+    (sql_in_router, "catalog/router.py", "async def f(session):\n    await session.execute(q)\n"),
+    (
+        sql_in_router,
+        "x_router.py",
+        "from m import service\nasync def f(d):\n    service.user_scope(d)\n",
+    ),
+    (commit_in_service, "royalties/service/x.py", "async def f(s):\n    await s.commit()\n"),
+    (commit_in_service, "media/service.py", "async def f(s):\n    await s.commit()\n"),
+    (local_backbeat_import, "catalog/x.py", "def f():\n    from backbeat.db import Base\n"),
+    (over_budget, "catalog/x.py", "x = 1\n" * (MAX_LINES + 1)),
+    (formatter_escape, "catalog/x.py", "x = [1,  2]  # fmt: skip\n"),
+]
+
+
+@pytest.mark.parametrize(("check", "path", "text"), VIOLATIONS)
+def test_each_rule_catches_its_violation(check: Check, path: str, text: str) -> None:
+    assert check(PurePosixPath(path), text)
+
+
+def test_allowed_shapes_pass() -> None:
+    allowed = [
+        (wrong_arrows, "royalties/x.py", "from backbeat.catalog import service\n"),
+        (sql_in_router, "catalog/router.py", "from m import service\nawait service.refresh(x)\n"),
+        (local_backbeat_import, "x.py", "if TYPE_CHECKING:\n    from backbeat.db import Base\n"),
+    ]
+    assert all(not check(PurePosixPath(path), text) for check, path, text in allowed)
+
+
 def test_every_domain_is_declared() -> None:
     domains = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert domains <= set(DEPENDS_ON), f"declare the arrows of {domains - set(DEPENDS_ON)}"
-
-
-def test_domains_import_one_way_and_the_core_imports_no_domain() -> None:
-    wrong = [v for path in sources() for v in arrow_violations(path)]
-    assert not wrong, "\n".join(wrong)
-
-
-def test_routers_run_no_sql_and_open_no_transactions() -> None:
-    wrong = []
-    for path in filter(is_router, sources()):
-        tree = parsed(path)
-        wrong += [f"{path.name}:{n.lineno} sqlalchemy" for n, m in _sqlalchemy_imports(tree)]
-        for line, name in called_names(tree):
-            if name in SESSION_CALLS | TRANSACTION_OPENERS | {"text", "select"}:
-                wrong.append(f"{path.relative_to(SRC)}:{line} {name}()")
-    assert not wrong, "\n".join(wrong)
-
-
-def _sqlalchemy_imports(tree: ast.AST) -> list[tuple[ast.stmt, str]]:
-    found = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
-    names = [
-        (n, n.module or "" if isinstance(n, ast.ImportFrom) else n.names[0].name) for n in found
-    ]
-    return [(n, m) for n, m in names if m.startswith("sqlalchemy")]
-
-
-def test_services_never_commit() -> None:
-    wrong = [
-        f"{path.relative_to(SRC)}:{line}"
-        for path in filter(is_service, sources())
-        for line, name in called_names(parsed(path))
-        if name == "commit"
-    ]
-    assert not wrong, "\n".join(wrong)
-
-
-def test_backbeat_is_imported_at_module_level_only() -> None:
-    wrong = []
-    for path in sources():
-        tree = parsed(path)
-        top = {id(n) for n in tree.body} | {
-            id(child) for n in tree.body if isinstance(n, ast.If) for child in n.body
-        }
-        wrong += [
-            f"{path.relative_to(SRC)}:{n.lineno} {name}"
-            for n, name in imported_modules(tree)
-            if id(n) not in top
-        ]
-    assert not wrong, "\n".join(wrong)
-
-
-def test_no_source_file_is_over_the_line_budget() -> None:
-    long = {
-        str(p.relative_to(SRC)): n
-        for p in sources()
-        if (n := len(p.read_text().splitlines())) > MAX_LINES
-    }
-    assert not long, long
-
-
-def test_no_formatter_escapes() -> None:
-    wrong = [str(p.relative_to(SRC)) for p in sources() if "fmt: skip" in p.read_text()]
-    assert not wrong, wrong
 
 
 @pytest.mark.parametrize(

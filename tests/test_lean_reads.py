@@ -11,17 +11,21 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.app import create_app
 from backbeat.catalog.schemas import CreatorStoreOut, LineageOut, TrackOut, TrackPage
-from backbeat.db import ANONYMOUS, Claims, Database
+from backbeat.db import ANONYMOUS, Claims, Database, apply_claims
 from backbeat.embedded import DatabaseUrls
 from backbeat.health import Readiness
 from backbeat.identity.schemas import PublicProfile, UserOut
-from backbeat.reads import PoolReader, Read
+from backbeat.reads import PRELUDE_READ, PoolReader, Read
 from backbeat.royalties.schemas import BalancesOut
 from tests.catalog.factories import User, new_track, new_user
 from tests.conftest import settings_for_tests
+from tests.rls import acting_as
 
 WHO_AM_I = Read(
     "select json_build_object('role', current_user, "
@@ -119,6 +123,34 @@ class TestClaimsNeverLeakAcrossRequests:
         bare = json.loads(row[0]) if row else {}
         assert bare == {"role": "backbeat_api", "claims": ""}
 
+    async def test_prepared_statements_survive_failures_and_deallocation(
+        self, single_connection_reader: Any
+    ) -> None:
+        reader = single_connection_reader
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            await reader.fetch(ANONYMOUS, FAILING, {"zero": 0})  # prepared, then failed
+        assert (await reader.fetch(ANONYMOUS, FAILING, {"zero": 1}))[0][0] == "1"
+        async with reader._pool.connection() as conn:
+            await conn.execute("deallocate all")
+        assert (await reader.fetch(ANONYMOUS, FAILING, {"zero": 1}))[0][0] == "1"
+        async with reader._pool.connection() as conn:
+            names = await (await conn.execute("select name from pg_prepared_statements")).fetchall()
+        assert {FAILING.name, PRELUDE_READ.name} <= {row[0] for row in names}
+
+    async def test_unprepared_reads_for_poolers_leave_no_statements(
+        self, committed_database: Database
+    ) -> None:
+        reader = PoolReader(committed_database.urls.api, max_size=1, prepared=False)
+        try:
+            assert (await reader.fetch(ANONYMOUS, FAILING, {"zero": 1}))[0][0] == "1"
+            async with reader._pool.connection() as conn:
+                found = await (
+                    await conn.execute("select count(*) from pg_prepared_statements")
+                ).fetchone()
+        finally:
+            await reader.close()
+        assert found == (0,)
+
     async def test_through_the_api_a_private_track_stays_private(
         self, committed_urls: DatabaseUrls
     ) -> None:
@@ -138,3 +170,23 @@ class TestClaimsNeverLeakAcrossRequests:
         assert seen_by_owner.status_code == 200
         assert broken.status_code == 422
         assert seen_after.status_code == 404
+
+
+class TestOwnAccountFunction:
+    """identity_own_account() runs as the owner: it must answer for the caller's row only."""
+
+    async def test_each_user_gets_only_their_own_account(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        alice, bob = await new_user(client), await new_user(client)
+        async with acting_as(session, bob.id, app_role="user"):
+            seen = await session.scalar(text("select identity_own_account()"))
+        assert json.loads(seen)["id"] == str(bob.id)
+        assert str(alice.id) not in seen
+
+    async def test_anonymous_callers_may_not_call_it(self, session: AsyncSession) -> None:
+        async with session.begin_nested() as attempt:
+            await apply_claims(session, ANONYMOUS)
+            with pytest.raises(DBAPIError, match="permission denied"):
+                await session.execute(text("select identity_own_account()"))
+            await attempt.rollback()

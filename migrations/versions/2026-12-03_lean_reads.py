@@ -8,6 +8,11 @@ and is executable by the API's login role and the request roles only (the login 
 on schema auth: the call is parsed before the role switch runs); NULL (anonymous, personal
 access tokens) passes.
 
+`identity_own_account()` is `GET /v1/me` in one call: the caller's own account (only the row of
+auth.uid(), exactly what row-level security lets a user read of these tables) as UserOut JSON.
+It runs as the owner so that its statement is planned once per connection (PL/pgSQL caches it)
+instead of re-planning three tables' policies on every request.
+
 Revision ID: 20261203_lean_reads
 Revises: 20261122_royalties
 Create Date: 2026-12-03
@@ -47,12 +52,37 @@ grant execute on function auth.require_live_session(uuid)
 """
 
 
+OWN_ACCOUNT = """
+create function identity_own_account() returns text
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+begin
+  return (select json_build_object(
+    'id', u.id, 'email', u.email, 'email_verified', u.email_verified_at is not null,
+    'username', u.username, 'display_name', u.display_name, 'avatar_url', u.avatar_url,
+    'bio', u.bio, 'roles', u.roles,
+    'studio', json_build_object('preferred_genres', u.preferred_genres,
+      'default_bpm', u.default_bpm, 'default_key', u.default_key,
+      'preferred_lufs_target', u.preferred_lufs_target),
+    'mfa_enabled', coalesce(
+      (select f.confirmed_at is not null from identity_mfa_totp f where f.user_id = u.id), false),
+    'primary_wallet',
+      (select w.caip10 from identity_wallets w where w.user_id = u.id and w.is_primary),
+    'created_at', u.created_at, 'last_login_at', u.last_login_at)::text
+  from identity_users u where u.id = auth.uid());
+end $$;
+revoke all on function identity_own_account() from public;
+grant execute on function identity_own_account() to backbeat_user;
+"""
+
+
 def upgrade() -> None:
     op.execute(REQUIRE_LIVE_SESSION)
+    op.execute(OWN_ACCOUNT)
     op.execute("grant select on alembic_version to backbeat_anon")  # /readyz reads as anon
 
 
 def downgrade() -> None:
+    op.execute("drop function if exists identity_own_account()")
     op.execute("drop function if exists auth.require_live_session(uuid)")
     op.execute("revoke usage on schema auth from backbeat_api")
     op.execute("revoke select on alembic_version from backbeat_anon")

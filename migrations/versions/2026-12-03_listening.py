@@ -8,7 +8,7 @@ owner (SECURITY DEFINER) and checks the catalog before taking any lock, so when 
 exist it costs one catalog lookup per month.
 
 Revision ID: 20261203_listening
-Revises: 20261203_lean_reads
+Revises: 20261203_studio
 Create Date: 2026-12-03
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261203_listening"
-down_revision: str | None = "20261203_lean_reads"
+down_revision: str | None = "20261203_studio"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

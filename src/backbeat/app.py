@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -35,6 +36,10 @@ from backbeat.observability import Metrics
 from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
 from backbeat.royalties import router as royalties_router
+from backbeat.studio import live_router as studio_live_router
+from backbeat.studio import me_router as studio_me_router
+from backbeat.studio import router as studio_router
+from backbeat.studio import workspace_router as studio_workspace_router
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,10 @@ DOMAIN_ROUTERS = (
     media_router,
     health_router,
     identity_router.router,
+    studio_router.router,
+    studio_workspace_router.router,
+    studio_live_router.router,
+    studio_me_router.router,
 )
 """Every domain's routes, the most read first."""
 
@@ -107,11 +116,14 @@ def lifespan_for(settings: Settings, given: Database | None) -> Lifespan:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = state_of(app)
         database = given or Database.connect(
-            resolve_urls(settings), pool_size=settings.db_pool_size
+            resolve_urls(settings),
+            pool_size=settings.db_pool_size,
+            prepared_reads=settings.prepared_reads,
         )
         state.database = database
         state.broker = create_broker(owner_uri=database.urls.owner, redis_url=settings.redis_url)
         worker = start_worker(settings, database)
+        freeze_startup_objects()
         try:
             yield
         finally:
@@ -122,6 +134,14 @@ def lifespan_for(settings: Settings, given: Database | None) -> Lifespan:
                 await database.dispose()
 
     return lifespan
+
+
+def freeze_startup_objects() -> None:
+    """Move everything loaded at startup (~200k objects: FastAPI, pydantic, numpy, scipy) out of
+    the garbage collector's reach: a full collection over them takes ~70 ms, which showed up as
+    the p99 of every endpoint; objects made later are collected as usual."""
+    gc.collect()
+    gc.freeze()
 
 
 def start_worker(settings: Settings, database: Database) -> asyncio.Task[None] | None:

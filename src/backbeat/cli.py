@@ -139,6 +139,7 @@ def serve(
         port=port,
         workers=workers or settings.workers,
         log_config=None,
+        access_log=settings.access_log,
     )
 
 

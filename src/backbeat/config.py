@@ -33,8 +33,14 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
+    access_log: bool = Field(
+        default=False, description="One uvicorn log line per request (costs CPU per request)."
+    )
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    prepared_reads: bool = Field(
+        default=True, description="Prepare hot reads per connection; false behind PgBouncer."
+    )
     storage_backend: Literal["local", "s3"] = Field(
         default="local", description="Where media bytes live: the data dir (media/), or S3."
     )
@@ -124,6 +130,26 @@ class Settings(BaseSettings):
     listening_trending_half_life_days: float = Field(default=7.0, gt=0, le=365)
     listening_partition_months_ahead: int = Field(
         default=3, ge=1, le=24, description="Monthly listen partitions the daily job makes ahead."
+    )
+
+    # Studio (docs/studio.md).
+    studio_max_document_bytes: int = Field(
+        default=8 * 1024**2, ge=1024, description="Largest project document, in bytes of JSON."
+    )
+    studio_checkpoint_every: int = Field(
+        default=50, ge=1, le=10_000, description="A full document every N versions."
+    )
+    studio_auto_snapshot_minutes: int = Field(
+        default=10, ge=1, description="An auto snapshot after this many minutes of edits."
+    )
+    studio_presence_timeout_seconds: int = Field(
+        default=30, ge=2, le=600, description="A silent live socket is closed (4408) after this."
+    )
+    studio_max_preset_bytes: int = Field(
+        default=64 * 1024, ge=256, description="Largest plugin preset parameters, in bytes."
+    )
+    studio_recall_half_life_days: float = Field(
+        default=30.0, gt=0, description="Mixx Recall evidence loses half its weight in this time."
     )
 
     @model_validator(mode="after")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -56,7 +57,11 @@ class Claims:
         return USER_ROLE if self.sub else ANON_ROLE
 
     def as_json(self) -> str:
-        """The claims document that auth.jwt() returns."""
+        """The claims document that auth.jwt() returns (serialised once per Claims)."""
+        return self._json
+
+    @functools.cached_property
+    def _json(self) -> str:
         return json.dumps({**self.payload, "sub": self.sub, "role": self.db_role})
 
     @property
@@ -134,11 +139,13 @@ class Database:
     reader: Reader
 
     @classmethod
-    def connect(cls, urls: DatabaseUrls, *, pool_size: int = 10) -> Database:
+    def connect(
+        cls, urls: DatabaseUrls, *, pool_size: int = 10, prepared_reads: bool = True
+    ) -> Database:
         """Engines, session factories and the reader (every connection opens lazily)."""
         api = make_engine(urls.api, pool_size=pool_size, begins_itself=True)
         owner = make_engine(urls.owner, pool_size=max(2, pool_size // 2))
-        reader = PoolReader(urls.api, max_size=pool_size)
+        reader = PoolReader(urls.api, max_size=pool_size, prepared=prepared_reads)
         return cls(urls, api, owner, sessionmaker_for(api), sessionmaker_for(owner), reader)
 
     async def dispose(self) -> None:

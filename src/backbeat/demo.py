@@ -13,6 +13,7 @@ from backbeat.library.demo import load_library_demo
 from backbeat.listening.demo import load_listening_demo
 from backbeat.media.demo import media_demo_loader
 from backbeat.royalties.demo import load_royalties_demo
+from backbeat.studio.demo import load_studio_demo
 
 DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
 """Loads one domain's demo rows (skipping what exists) and returns lines to show the user."""
@@ -25,6 +26,7 @@ def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
         ("catalog", load_catalog_demo),
         ("media", media_demo_loader(settings)),
         ("royalties", load_royalties_demo),
+        ("studio", load_studio_demo),
         ("listening", load_listening_demo),
         ("library", load_library_demo),
     ]

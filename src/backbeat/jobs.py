@@ -85,6 +85,7 @@ TASK_MODULES = (
     "backbeat.identity.housekeeping",
     "backbeat.media.tasks",
     "backbeat.royalties.tasks",
+    "backbeat.studio.tasks",
     "backbeat.listening.tasks",
 )
 """Modules whose import registers tasks; a worker imports them all before it starts."""

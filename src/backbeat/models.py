@@ -8,6 +8,7 @@ from backbeat.listening import models as listening
 from backbeat.media import models as media
 from backbeat.realtime_store import RealtimePayload
 from backbeat.royalties import models as royalties
+from backbeat.studio import models as studio
 
 metadata = Base.metadata
 
@@ -20,4 +21,5 @@ __all__ = [
     "media",
     "metadata",
     "royalties",
+    "studio",
 ]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 
 import httpx
-import numpy as np
-import soundfile as sf  # type: ignore[import-untyped]
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,21 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbeat.edge import state_of
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import analyse_audio_file
-from tests.media.conftest import RATE, as_user, wav_bytes
-from tests.media.test_objects_api import upload
-
-
-def click_loop(bpm: float = 120.0, seconds: float = 8.0) -> bytes:
-    import io
-
-    signal = np.zeros(int(RATE * seconds), dtype=np.float32)
-    for start in np.arange(0, seconds, 60 / bpm):
-        at = int(start * RATE)
-        n = np.arange(min(2000, len(signal) - at))
-        signal[at : at + len(n)] += 0.8 * np.sin(2 * np.pi * 1000 * n / RATE) * np.exp(-n / 300)
-    buffer = io.BytesIO()
-    sf.write(buffer, np.stack([signal, signal], axis=1), RATE, format="WAV", subtype="PCM_24")
-    return buffer.getvalue()
+from tests.media.factories import RATE, as_user, click_loop, upload, wav_bytes
 
 
 class TestAudioFiles:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from backbeat.edge import state_of
 from backbeat.identity.auth import resolve_claims
 from tests.identity.factories import bearer, signup
-from tests.media.conftest import wav_bytes
+from tests.media.factories import wav_bytes
 
 
 class TestBearerTokens:

@@ -12,9 +12,16 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.media.storage import LocalStorage
-from tests.media.conftest import as_user, leftovers, mp3_bytes, object_count, png_bytes, wav_bytes
-from tests.media.test_objects_api import upload
-from tests.media.test_probe import bomb_png
+from tests.media.factories import (
+    as_user,
+    bomb_png,
+    leftovers,
+    mp3_bytes,
+    object_count,
+    png_bytes,
+    upload,
+    wav_bytes,
+)
 
 AUDIO = "ip-track-assets"
 CUT_MP3 = mp3_bytes()[: len(mp3_bytes()) // 2 + 7]

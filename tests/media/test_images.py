@@ -1,31 +1,10 @@
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageSequence
+from PIL import Image, ImageSequence
 
 from backbeat.media.images import PRESETS, Preset, compress_image, make_thumbnail
-
-ORIENTATION, GPS_IFD, MAKE = 0x0112, 0x8825, 0x010F
-XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
-
-
-def photo(size: tuple[int, int]) -> Image.Image:
-    """An image with structure, so the encoders have something real to compress."""
-    image = Image.new("RGB", size, (240, 240, 230))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, size[0] // 3, size[1] // 2), fill=(200, 20, 20))
-    draw.ellipse((size[0] // 2, size[1] // 3, size[0] - 1, size[1] - 1), fill=(20, 60, 200))
-    return image
-
-
-def geotagged_jpeg(path: Path, size: tuple[int, int], orientation: int = 6) -> Path:
-    """A JPEG with camera EXIF, a GPS position, XMP and a rotate-90 orientation tag."""
-    exif = Image.Exif()
-    exif[ORIENTATION] = orientation
-    exif[MAKE] = "Camera"
-    exif.get_ifd(GPS_IFD).update({1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 1.0)})
-    photo(size).save(path, "JPEG", exif=exif, xmp=XMP)
-    return path
+from tests.media.factories import GPS_IFD, geotagged_jpeg, photo
 
 
 def _loaded(frame: Image.Image) -> Image.Image:

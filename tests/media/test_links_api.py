@@ -19,8 +19,7 @@ from backbeat.media.links import fill
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import analyse_audio_file
 from tests.catalog.factories import User, new_user
-from tests.media.conftest import png_bytes, wav_bytes
-from tests.media.test_audio_api import click_loop
+from tests.media.factories import click_loop, png_bytes, wav_bytes
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -8,37 +8,27 @@ import uuid
 from urllib.parse import urlsplit
 
 import httpx
+from fastapi import FastAPI
 from PIL import Image
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backbeat.edge import state_of
 from backbeat.media.cid import cid_v1_raw
 from backbeat.media.models import Blob
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import sweep_blobs
-from tests.media.conftest import as_user, leftovers, object_count, png_bytes, wav_bytes
-from tests.media.test_images import geotagged_jpeg
-
-GPS_IFD = 0x8825
-
-
-async def upload(
-    api: httpx.AsyncClient,
-    user: uuid.UUID | None,
-    data: bytes,
-    *,
-    bucket: str = "ip-track-assets",
-    name: str = "a.wav",
-    mime: str = "audio/wav",
-    **fields: str,
-) -> httpx.Response:
-    return await api.post(
-        f"/v1/storage/{bucket}/objects",
-        files={"file": (name, data, mime)},
-        data=fields,
-        headers=as_user(user),
-    )
+from tests.conftest import RollbackReader
+from tests.media.factories import (
+    GPS_IFD,
+    as_user,
+    geotagged_jpeg,
+    leftovers,
+    object_count,
+    png_bytes,
+    upload,
+    wav_bytes,
+)
 
 
 class TestMultipartUpload:
@@ -239,6 +229,38 @@ class TestListAndDelete:
         )
         assert [o["path"] for o in second.json()["items"]] == [f"{alice}/set/2.wav"]
         assert second.json()["next_cursor"] is None
+
+    async def test_a_page_costs_the_same_queries_however_many_audio_files_it_holds(
+        self,
+        api: httpx.AsyncClient,
+        media_app: FastAPI,
+        alice: uuid.UUID,
+        connection: AsyncConnection,
+    ) -> None:
+        reader = state_of(media_app).require_database().reader
+        assert isinstance(reader, RollbackReader)
+
+        async def statements_for_one_page() -> int:
+            seen: list[str] = []
+
+            def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+                seen.append(statement)
+
+            target = connection.sync_connection
+            event.listen(target, "before_cursor_execute", record)
+            lean_before = reader.fetches
+            try:
+                page = await api.get("/v1/storage/ip-track-assets/objects", headers=as_user(alice))
+            finally:
+                event.remove(target, "before_cursor_execute", record)
+            assert all(item["audio_file_id"] for item in page.json()["items"])
+            return len(seen) + reader.fetches - lean_before
+
+        await upload(api, alice, wav_bytes(freq=300), path=f"{alice}/0.wav")
+        with_one = await statements_for_one_page()
+        for index in range(1, 4):
+            await upload(api, alice, wav_bytes(freq=300 + index), path=f"{alice}/{index}.wav")
+        assert await statements_for_one_page() == with_one
 
     async def test_delete_releases_the_bytes_to_the_sweep(
         self,

@@ -1,6 +1,4 @@
 import io
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +8,7 @@ from PIL import Image, ImageDraw
 
 from backbeat.media.probe import probe_audio, probe_image, validate_upload
 from backbeat.media.sniff import MediaRejected
+from tests.media.factories import bomb_png
 
 RATE = 44100
 ANY = ["audio/*", "image/*"]
@@ -24,24 +23,6 @@ def tone_file(
     path = tmp_path / name
     sf.write(path, np.stack([tone, tone], axis=1), rate, format=fmt, subtype=subtype)
     return path
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def bomb_png(width: int, height: int, rows: int) -> bytes:
-    """A structurally valid RGB PNG declaring width x height, with `rows` rows of zeros."""
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    compressor = zlib.compressobj(9)
-    row = bytes(1 + 3 * width)
-    body = b"".join(compressor.compress(row) for _ in range(rows)) + compressor.flush()
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + png_chunk(b"IHDR", header)
-        + png_chunk(b"IDAT", body)
-        + png_chunk(b"IEND", b"")
-    )
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

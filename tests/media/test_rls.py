@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.media.conftest import make_user
+from tests.media.factories import make_user
 from tests.rls import acting_as
 
 SHA = "ab" * 32

@@ -14,8 +14,7 @@ from backbeat.edge import state_of
 from backbeat.media.router import STORAGE
 from backbeat.media.storage_s3 import S3Storage
 from backbeat.media.tasks import analyse_audio_file, sweep_blobs
-from tests.media.conftest import as_user, png_bytes, s3_settings, wav_bytes
-from tests.media.test_objects_api import upload
+from tests.media.factories import as_user, png_bytes, s3_settings, upload, wav_bytes
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from backbeat.media.service import storage_for
 from backbeat.media.storage import READ_CHUNK, LocalStorage, Storage
 from backbeat.media.storage_s3 import S3Storage
 from tests.conftest import settings_for_tests
-from tests.media.conftest import s3_settings
+from tests.media.factories import s3_settings
 
 MiB = 1024 * 1024
 

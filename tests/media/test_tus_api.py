@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ from starlette.types import Message
 
 from backbeat.media.storage import LocalStorage
 from backbeat.media.tasks import expire_uploads
-from tests.media.conftest import TEST_USER_HEADER, as_user, leftovers, object_count, wav_bytes
+from tests.media.factories import TEST_USER_HEADER, as_user, leftovers, object_count, wav_bytes
 
 TUS = {"Tus-Resumable": "1.0.0"}
 BUCKET_URL = "/v1/storage/ip-track-assets/uploads"
@@ -196,6 +197,25 @@ class TestTus:
         assert leftovers(storage) == []
         head = await api.head(location, headers={**TUS, **as_user(alice)})
         assert head.status_code == 410
+
+
+class TestUploadStatus:
+    @pytest.mark.parametrize("suffix", ["", "/events"])
+    async def test_anonymous_callers_are_asked_to_sign_in(
+        self, api: httpx.AsyncClient, alice: uuid.UUID, suffix: str
+    ) -> None:
+        location = (await create(api, alice, 100)).headers["location"]
+        response = await api.get(f"/v1/uploads/{location.rsplit('/', 1)[1]}{suffix}")
+        assert response.status_code == 401, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+
+    @pytest.mark.parametrize("suffix", ["", "/events"])
+    async def test_another_users_upload_is_not_found(
+        self, api: httpx.AsyncClient, alice: uuid.UUID, bob: uuid.UUID, suffix: str
+    ) -> None:
+        location = (await create(api, alice, 100)).headers["location"]
+        url = f"/v1/uploads/{location.rsplit('/', 1)[1]}{suffix}"
+        assert (await api.get(url, headers=as_user(bob))).status_code == 404
 
 
 class TestProgressEvents:

@@ -20,7 +20,7 @@ router = APIRouter(tags=["account"])
 @router.get("/v1/me", response_model=schemas.UserOut)
 async def me(caller: CurrentUser, read: DbRead) -> Response:
     """The caller's own account, private fields included."""
-    return json_text(await account_json.read_me(read, caller.user_id))
+    return json_text(await account_json.read_me(read))
 
 
 @router.patch("/v1/me")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -41,7 +42,11 @@ class Caller:
     kind: TokenKind
 
     def claims(self) -> Claims:
-        """What row-level security sees through auth.jwt()."""
+        """What row-level security sees through auth.jwt() (built once per caller)."""
+        return self._claims
+
+    @functools.cached_property
+    def _claims(self) -> Claims:
         payload = {
             "app_role": self.role,
             "aal": self.aal,
@@ -82,15 +87,19 @@ async def _from_access_token(request: Request, token: str) -> Caller:
     request's first statement (`auth.require_live_session`), so it costs no round trip."""
     context = app_state(request).component(IDENTITY)
     try:
-        claims = context.keys.verified.decode(token, now=utcnow())
-        session_id, user_id = uuid.UUID(claims.session_id), uuid.UUID(claims.sub)
+        return caller_for(context.keys.verified.decode(token, now=utcnow()))
     except (access_tokens.AccessTokenRejected, ValueError):
         raise InvalidToken("The access token is invalid or expired.", headers=BEARER) from None
+
+
+@functools.lru_cache(maxsize=20_000)
+def caller_for(claims: access_tokens.AccessClaims) -> Caller:
+    """The caller a verified access token names (pure, so each token's is built once)."""
     return Caller(
-        user_id=user_id,
+        user_id=uuid.UUID(claims.sub),
         role=claims.role,
         aal=claims.aal,
-        session_id=session_id,
+        session_id=uuid.UUID(claims.session_id),
         wallet_address=claims.wallet_address,
         scopes=claims.scopes,
         kind="access",

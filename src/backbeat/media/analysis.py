@@ -1,9 +1,10 @@
 """Audio analysis for the background job: loudness, true peak, tempo, key and waveform peaks.
 
-The file is decoded once, in blocks, and each block is fed to streaming meters, so loudness,
-true peak and peaks work on files of any length in constant memory. Tempo and key are estimated
-from a mono copy downsampled to about 11 kHz, kept for at most the first TONAL_MAX_SECONDS
-(about 26 MB), which bounds memory on long files (a DJ mix has no single tempo or key anyway).
+The file is decoded once, in blocks, and each block is fed to the streaming meters of meters.py,
+so loudness, true peak and peaks work on files of any length in constant memory. Tempo and key are
+estimated here, from a mono copy downsampled to about 11 kHz, kept for at most the first
+TONAL_MAX_SECONDS (about 26 MB), which bounds memory on long files (a DJ mix has no single tempo
+or key anyway).
 
 Key notation: the tonic spelled with sharps only (C, C#, D, D#, E, F, F#, G, G#, A, A#, B) and
 "major" or "minor", e.g. "A major", "F# minor"; enharmonic spelling (Db vs C#) is not inferred.
@@ -16,31 +17,29 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import numpy as np
-import pyloudnorm  # type: ignore[import-untyped]
 import soundfile as sf  # type: ignore[import-untyped]
-from numpy.typing import NDArray
-from scipy import signal  # type: ignore[import-untyped]
 
+from backbeat.media.meters import (
+    BLOCK_FRAMES,
+    Floats,
+    LoudnessMeter,
+    Meter,
+    MonoDownsampler,
+    Samples,
+    TruePeakMeter,
+    WaveformPeaks,
+    abs_max,
+)
 from backbeat.media.probe import BIT_DEPTHS, DECODER_FORMATS
 from backbeat.media.sniff import MediaRejected
 
-Samples = NDArray[np.float32]
-Floats = NDArray[np.float64]
 T = TypeVar("T")
-
-BLOCK_FRAMES = 1 << 17
-TONAL_RATE = 11_025
-TONAL_MAX_SECONDS = 600.0
 MIN_BPM, MAX_BPM = 60.0, 200.0
 SILENCE_FLOOR = 10 ** (-100 / 20)  # below a 16-bit LSB: nothing to find a tempo or key in
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-# Noise at about -240 dBFS added before IIR filtering: after a sound stops, filter states decay
-# into subnormal floats, which x86 computes ~100x slower; this keeps them normal and measures
-# as nothing (far below the -70 LUFS gate).
-_GUARD_NOISE = 1e-12 * np.random.default_rng(0).standard_normal(BLOCK_FRAMES)
 # Krumhansl–Kessler key profiles, tonic first.
 MAJOR_PROFILE = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
 MINOR_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
@@ -93,7 +92,7 @@ def analyse_audio(path: str | Path, *, waveform_points: int = 1000) -> AudioAnal
             rate, channels = int(audio.samplerate), int(audio.channels)
             loudness, peak = LoudnessMeter(rate, channels), TruePeakMeter(rate, channels)
             peaks, tonal = WaveformPeaks(audio.frames, waveform_points), MonoDownsampler(rate)
-            meters: list[tuple[str, _Meter]] = [("loudness", loudness), ("true_peak", peak)]
+            meters: list[tuple[str, Meter]] = [("loudness", loudness), ("true_peak", peak)]
             meters += [("waveform", peaks), ("downsample", tonal)]
             frames = _decode_into(audio, clock, meters)
             fmt = DECODER_FORMATS.get(audio.format, audio.format.lower())
@@ -105,18 +104,21 @@ def analyse_audio(path: str | Path, *, waveform_points: int = 1000) -> AudioAnal
     bpm = clock.run("tempo", lambda: estimate_bpm(mono, tonal.rate))
     key = clock.run("key", lambda: estimate_key(mono, tonal.rate))
     return AudioAnalysis(
-        frames / rate, rate, bit_depth, channels, fmt, lufs, true_peak, bpm, key,
-        peaks.result(), tuple(clock.seconds.items()),
-    )  # fmt: skip
+        duration_seconds=frames / rate,
+        sample_rate=rate,
+        bit_depth=bit_depth,
+        channels=channels,
+        format=fmt,
+        loudness_lufs=lufs,
+        true_peak_dbtp=true_peak,
+        bpm=bpm,
+        key=key,
+        waveform=peaks.result(),
+        steps=tuple(clock.seconds.items()),
+    )
 
 
-class _Meter(Protocol):
-    """A streaming measurement fed one decoded block at a time."""
-
-    def feed(self, block: Samples) -> None: ...
-
-
-def _decode_into(audio: sf.SoundFile, clock: StepClock, meters: list[tuple[str, _Meter]]) -> int:
+def _decode_into(audio: sf.SoundFile, clock: StepClock, meters: list[tuple[str, Meter]]) -> int:
     """Decode block by block (the `decode` step), feeding each meter (its own step)."""
     frames = 0
     while True:
@@ -128,171 +130,6 @@ def _decode_into(audio: sf.SoundFile, clock: StepClock, meters: list[tuple[str, 
         for name, meter in meters:
             with clock.step(name):
                 meter.feed(block)
-
-
-def k_weighting(rate: int) -> Floats:
-    """The BS.1770 pre-filter (shelf, then high-pass) as second-order sections for this rate."""
-    # The "DeMan" designs reproduce the BS.1770 coefficient tables at 48 kHz exactly.
-    shelf = pyloudnorm.IIRfilter(
-        3.99984385397, 0.7071752369554193, 1681.9744509555319, rate, "high_shelf_DeMan"
-    )
-    high_pass = pyloudnorm.IIRfilter(
-        0.0, 0.5003270373253953, 38.13547087613982, rate, "high_pass_DeMan"
-    )
-    stages = [np.concatenate([f.b, f.a]) for f in (shelf, high_pass)]
-    return np.asarray(stages, dtype=np.float64)
-
-
-def _guard_noise(length: int) -> Floats:
-    """`length` samples of the subnormal guard noise."""
-    return _GUARD_NOISE[:length] if length <= BLOCK_FRAMES else np.resize(_GUARD_NOISE, length)
-
-
-def channel_weights(channels: int) -> Floats:
-    """BS.1770 channel gains: 1.0 at the front, 1.41 for surrounds, LFE (5.1 index 3) left out."""
-    surround = {5: [1.0, 1.0, 1.0, 1.41, 1.41], 6: [1.0, 1.0, 1.0, 0.0, 1.41, 1.41]}
-    return np.array(surround.get(channels, [1.0] * channels))
-
-
-class LoudnessMeter:
-    """Integrated loudness in LUFS: K-weighting, 400 ms blocks every 100 ms, two gates."""
-
-    def __init__(self, rate: int, channels: int) -> None:
-        self._sos = k_weighting(rate)
-        self._zi = np.zeros((self._sos.shape[0], 2, channels))
-        self._hop = max(1, round(rate / 10))
-        self._rest = np.zeros((0, channels))
-        self._sub_blocks: list[Floats] = []
-        self._weights = channel_weights(channels)
-
-    def feed(self, block: Samples) -> None:
-        """K-weight the block and sum its squares into 100 ms sub-blocks."""
-        guarded = block + _guard_noise(len(block))[:, None]
-        weighted, self._zi = signal.sosfilt(self._sos, guarded, axis=0, zi=self._zi)
-        squares = np.concatenate([self._rest, weighted * weighted])
-        whole = len(squares) // self._hop * self._hop
-        shaped = squares[:whole].reshape(-1, self._hop, squares.shape[1])
-        self._sub_blocks.append(shaped.sum(axis=1))
-        self._rest = squares[whole:]
-
-    def result(self) -> float | None:
-        """Gated integrated loudness, or None when nothing passes the -70 LUFS gate."""
-        subs = np.concatenate(self._sub_blocks) if self._sub_blocks else np.zeros((0, 1))
-        if len(subs) < 4:
-            return None
-        windows = np.lib.stride_tricks.sliding_window_view(subs, 4, axis=0).sum(axis=2)
-        energies = windows / (4 * self._hop)
-        block_loudness = -0.691 + 10 * np.log10(np.maximum(energies @ self._weights, 1e-20))
-        gated = energies[block_loudness >= -70.0]
-        if len(gated) == 0:
-            return None
-        relative = -0.691 + 10 * np.log10(gated.mean(axis=0) @ self._weights) - 10.0
-        kept = energies[(block_loudness > relative) & (block_loudness >= -70.0)]
-        return float(-0.691 + 10 * np.log10(kept.mean(axis=0) @ self._weights))
-
-
-class TruePeakMeter:
-    """Maximum of the signal oversampled to at least 176.4 kHz, in dBTP."""
-
-    _CONTEXT = 32  # input frames carried between blocks; > the interpolation filter's half span
-
-    def __init__(self, rate: int, channels: int) -> None:
-        self.factor = 4 if rate < 96_000 else 2 if rate < 176_400 else 1
-        self._history = np.zeros((self._CONTEXT, channels), dtype=np.float32)
-        self._peak = 0.0
-
-    def feed(self, block: Samples) -> None:
-        """Oversample history + block; keep only outputs far enough from both edges."""
-        self._peak = max(self._peak, _abs_max(block))
-        joined = np.concatenate([self._history, block])
-        self._history = joined[-self._CONTEXT :].copy()
-        if self.factor == 1:
-            return
-        upsampled = signal.resample_poly(joined, self.factor, 1, axis=0)
-        margin = self.factor * self._CONTEXT // 2
-        self._peak = max(self._peak, _abs_max(upsampled[margin:-margin]))
-
-    def result(self) -> float | None:
-        """Flush the last frames against trailing silence; None for digital silence."""
-        self.feed(np.zeros((self._CONTEXT, self._history.shape[1]), dtype=np.float32))
-        return 20 * float(np.log10(self._peak)) if self._peak > 0 else None
-
-
-def _abs_max(values: Samples) -> float:
-    """max |x| without allocating |x|."""
-    if values.size == 0:
-        return 0.0
-    return max(float(values.max()), -float(values.min()))
-
-
-class WaveformPeaks:
-    """Min and max (over all channels) per bucket, buckets spread evenly over total_frames."""
-
-    def __init__(self, total_frames: int, points: int) -> None:
-        self.points = max(1, min(points, total_frames))
-        self._starts = -(-np.arange(self.points) * max(total_frames, 1) // self.points)
-        self._mins = np.full(self.points, np.inf)
-        self._maxs = np.full(self.points, -np.inf)
-        self._offset = 0
-
-    def feed(self, block: Samples) -> None:
-        """Reduce the block per bucket segment and merge into the running min/max."""
-        first = int(np.searchsorted(self._starts, self._offset, side="right")) - 1
-        last = int(np.searchsorted(self._starts, self._offset + len(block), side="left"))
-        cuts = np.maximum(self._starts[first:last] - self._offset, 0)
-        buckets = np.arange(first, last)
-        low = np.minimum.reduceat(block, cuts, axis=0).min(axis=1)
-        high = np.maximum.reduceat(block, cuts, axis=0).max(axis=1)
-        self._mins[buckets] = np.minimum(self._mins[buckets], low)
-        self._maxs[buckets] = np.maximum(self._maxs[buckets], high)
-        self._offset += len(block)
-
-    def result(self) -> tuple[tuple[float, float], ...]:
-        """(min, max) per bucket; buckets a short decode never reached read as silence."""
-        mins = np.where(np.isfinite(self._mins), self._mins, 0.0)
-        maxs = np.where(np.isfinite(self._maxs), self._maxs, 0.0)
-        return tuple((float(a), float(b)) for a, b in zip(mins, maxs, strict=True))
-
-
-def waveform_peaks(samples: NDArray[np.floating], points: int) -> tuple[tuple[float, float], ...]:
-    """Min/max per bucket for a player, at any resolution, from (frames,) or (frames, ch)."""
-    block = np.asarray(samples, dtype=np.float32)
-    if len(block) == 0:
-        return ()
-    block = block.reshape(len(block), -1)
-    meter = WaveformPeaks(len(block), points)
-    meter.feed(block)
-    return meter.result()
-
-
-class MonoDownsampler:
-    """Mono mix low-passed and decimated to about TONAL_RATE, capped at TONAL_MAX_SECONDS."""
-
-    def __init__(self, rate: int) -> None:
-        self.factor = max(1, rate // TONAL_RATE)
-        self.rate = rate / self.factor
-        self._sos = signal.butter(8, 0.8 / self.factor, output="sos") if self.factor > 1 else None
-        self._zi = np.zeros((4, 2)) if self._sos is not None else None
-        self._phase = 0
-        self._kept = 0
-        self._limit = int(TONAL_MAX_SECONDS * self.rate)
-        self._parts: list[Samples] = []
-
-    def feed(self, block: Samples) -> None:
-        """Mix to mono, filter against aliasing, keep every factor-th sample."""
-        if self._kept >= self._limit:
-            return
-        mono = block.mean(axis=1)
-        if self._sos is not None:
-            mono, self._zi = signal.sosfilt(self._sos, mono + _guard_noise(len(mono)), zi=self._zi)
-        picked = mono[self._phase :: self.factor].astype(np.float32)
-        self._phase = (self._phase - len(mono)) % self.factor
-        self._parts.append(picked[: self._limit - self._kept])
-        self._kept += len(self._parts[-1])
-
-    def result(self) -> Samples:
-        """The downsampled mono signal collected so far."""
-        return np.concatenate(self._parts) if self._parts else np.zeros(0, np.float32)
 
 
 def _stft_magnitudes(x: Samples, n_fft: int, hop: int) -> Iterator[Samples]:
@@ -321,7 +158,7 @@ def onset_envelope(x: Samples, rate: float, hop: int = 128) -> Floats:
 
 def estimate_bpm(x: Samples, rate: float) -> float | None:
     """Tempo from the onset envelope's autocorrelation, 60–200 BPM, with an octave prior."""
-    if _abs_max(x) < SILENCE_FLOOR:
+    if abs_max(x) < SILENCE_FLOOR:
         return None
     hop = 128
     envelope = _smooth(onset_envelope(x, rate, hop), 5)
@@ -381,7 +218,7 @@ def chroma(x: Samples, rate: float) -> Floats:
 def estimate_key(x: Samples, rate: float) -> str | None:
     """Best Pearson correlation of the chroma with the 24 rotated Krumhansl–Kessler profiles."""
     profile = chroma(x, rate)
-    if _abs_max(x) < SILENCE_FLOOR or not profile.any():
+    if abs_max(x) < SILENCE_FLOOR or not profile.any():
         return None
     best_score, best_key = -2.0, None
     for mode, template in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):

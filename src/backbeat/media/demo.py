@@ -21,11 +21,13 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.catalog.demo_artists import ARTISTS
 from backbeat.catalog.models import Track
 from backbeat.catalog.schemas import TrackPatch
 from backbeat.catalog.service.tracks import patch_track
 from backbeat.config import Settings
-from backbeat.media import pipeline, service
+from backbeat.identity.models import User
+from backbeat.media import pipeline, service, staging
 from backbeat.media.models import MediaObject, Upload
 from backbeat.media.storage import Storage
 
@@ -148,14 +150,21 @@ async def store_file(
     staged_path = storage.staging_file()
     staged_path.write_bytes(file.data)
     upload = Upload(
-        id=uuid.uuid4(), bucket=DEMO_BUCKET, path=file.path, owner_id=owner, protocol="demo",
-        claimed_type=file.content_type, metadata_={"demo": True}, length=len(file.data),
-        offset=len(file.data), state="analysing",
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        bucket=DEMO_BUCKET,
+        path=file.path,
+        owner_id=owner,
+        protocol="demo",
+        claimed_type=file.content_type,
+        metadata_={"demo": True},
+        length=len(file.data),
+        offset=len(file.data),
+        state="analysing",
+    )
     session.add(upload)
     await session.flush()
     bucket = await service.get_bucket(session, DEMO_BUCKET)
-    staged = pipeline.hash_file(staged_path)
+    staged = staging.hash_file(staged_path)
     stored = await pipeline.ingest(session, storage, settings, upload, bucket, staged)
     return stored.id
 
@@ -172,9 +181,6 @@ def demo_files(track: Track, number: int) -> tuple[DemoFile, DemoFile]:
 
 async def demo_tracks(session: AsyncSession) -> list[tuple[int, Track]]:
     """The catalog demo's tracks, by their number (import key `demo:<n>`)."""
-    from backbeat.catalog.demo import ARTISTS
-    from backbeat.identity.models import User
-
     artists = select(User.id).where(User.username.in_(ARTISTS))
     tracks = await session.scalars(
         select(Track).where(Track.import_key.like("demo:%"), Track.created_by.in_(artists))

@@ -16,11 +16,11 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from backbeat.db import Claims
 from backbeat.errors import Unprocessable
-from backbeat.media import pipeline, service
+from backbeat.media import pipeline, service, staging
 from backbeat.media.errors import InvalidMetadata
-from backbeat.media.models import Bucket, MediaObject, Upload
-from backbeat.media.pipeline import Receiver, Staged
-from backbeat.media.service import MediaContext
+from backbeat.media.models import Bucket, Upload
+from backbeat.media.service import MediaContext, StoredObject
+from backbeat.media.staging import Receiver, Staged
 
 MAX_FIELD_BYTES = 64 * 1024
 FIELDS = ("path", "metadata", "preset")
@@ -143,31 +143,42 @@ class _Parser:
                 part.receiver.discard()
 
 
-async def upload_multipart(
+@dataclass(frozen=True)
+class UploadedObject:
+    """A plain upload's outcome: the object (with its audio file's id) and the upload's record."""
+
+    stored: StoredObject
+    upload: Upload
+
+
+async def upload_object(
     ctx: MediaContext,
     claims: Claims,
     bucket_name: str,
     content_type: str,
     body: AsyncIterator[bytes],
-) -> tuple[MediaObject, Upload]:
-    """POST …/objects: stream the form's file into staging under the limit, then the pipeline."""
+) -> UploadedObject:
+    """POST …/objects: the form's file streamed into staging under the limit, then the pipeline.
+
+    No transaction is open while bytes arrive: one reads the bucket and the quota left, one
+    opens the upload row, then the pipeline runs its own.
+    """
     owner = service.actor_of(claims)
     async with service.user_scope(ctx.database, claims) as session:
         bucket = await service.get_bucket(session, bucket_name)
         left = ctx.settings.media_quota_bytes - await service.used_bytes(
             session, owner, bucket.name
         )
-    limit = pipeline.size_limit(bucket, left)
-    form = await read_form(
-        content_type, body, lambda: pipeline.Receiver(ctx.storage.staging_file(), limit)
-    )
+    limit = staging.size_limit(bucket, left)
+    form = await read_form(content_type, body, lambda: Receiver(ctx.storage.staging_file(), limit))
     assert form.file is not None
     try:
         upload = await _open_upload(ctx, claims, owner, bucket, form)
     except BaseException:
         form.file.path.unlink(missing_ok=True)
         raise
-    return await pipeline.process(ctx, claims, upload, bucket, form.file), upload
+    stored = await pipeline.process(ctx, claims, upload, bucket, form.file)
+    return UploadedObject(stored, upload)
 
 
 async def _open_upload(
@@ -179,10 +190,19 @@ async def _open_upload(
     path = service.check_path(given, owner) if given else service.default_path(owner, form.filename)
     assert form.file is not None
     upload = Upload(
-        id=uuid.uuid4(), bucket=bucket.name, path=path, owner_id=owner, protocol="multipart",
-        claimed_type=form.claimed_type, preset=preset, metadata_=user_metadata(form.fields),
-        length=form.file.size, offset=form.file.size, state="receiving", progress=0,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        bucket=bucket.name,
+        path=path,
+        owner_id=owner,
+        protocol="multipart",
+        claimed_type=form.claimed_type,
+        preset=preset,
+        metadata_=user_metadata(form.fields),
+        length=form.file.size,
+        offset=form.file.size,
+        state="receiving",
+        progress=0,
+    )
     async with service.user_scope(ctx.database, claims) as session:
         session.add(upload)
         await session.flush()

@@ -1,4 +1,6 @@
-"""The upload pipeline: receive into staging, then analysing → compressing → storing → finalising.
+"""The upload pipeline: a staged file, then analysing → compressing → storing → finalising.
+
+`analysing` is the validation gate (validation.py); audio analysis proper runs later, as a job.
 
 Each stage's state and progress is written (visible to GET) and published (live for SSE). The
 object becomes visible in the same transaction that moves its bytes into place; any refusal
@@ -8,7 +10,6 @@ deletes the staged files, so a refused upload leaves no object and no orphan byt
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,108 +22,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat import jobs
 from backbeat.config import Settings
-from backbeat.db import Claims
+from backbeat.db import Claims, session_scope
 from backbeat.errors import AppError
-from backbeat.media import service
-from backbeat.media.cid import ContentHasher
-from backbeat.media.errors import (
-    FileTooLarge,
-    InvalidParent,
-    InvalidPreset,
-    ObjectExists,
-    QuotaExceeded,
-    from_rejection,
-)
+from backbeat.media import progress, service
+from backbeat.media.errors import InvalidParent, InvalidPreset, ObjectExists
 from backbeat.media.images import PRESETS, compress_image, make_thumbnail
 from backbeat.media.models import AudioFile, Bucket, MediaObject, Upload
-from backbeat.media.probe import Validated, validate_upload
-from backbeat.media.service import MediaContext
-from backbeat.media.sniff import MediaRejected
+from backbeat.media.probe import Validated
+from backbeat.media.service import MediaContext, StoredObject
+from backbeat.media.staging import Staged, hash_file
 from backbeat.media.storage import Storage
+from backbeat.media.validation import validate_bytes
 
-HASH_CHUNK = 1024 * 1024
 DEFAULT_IMAGE_PRESET = "optimized"
-
-
-@dataclass
-class Staged:
-    """A whole file in staging with its content address."""
-
-    path: Path
-    size: int
-    sha256: str
-    cid: str
-
-
-@dataclass
-class Limit:
-    """The most bytes an upload may have, and the error to raise past it."""
-
-    max_bytes: int
-    error: AppError
-
-
-@dataclass
-class Receiver:
-    """Writes chunks to a staging file, hashing them, refusing the first byte past the limit."""
-
-    path: Path
-    limit: Limit
-    hasher: ContentHasher = field(default_factory=ContentHasher)
-
-    def __post_init__(self) -> None:
-        self._file = open(self.path, "wb")  # noqa: SIM115 - closed in finish/discard
-
-    def write(self, chunk: bytes | memoryview) -> None:
-        if self.hasher.size + len(chunk) > self.limit.max_bytes:
-            self.discard()
-            raise self.limit.error
-        self.hasher.update(chunk)
-        self._file.write(chunk)
-
-    def finish(self) -> Staged:
-        self._file.close()
-        return Staged(self.path, self.hasher.size, self.hasher.sha256_hex, self.hasher.cid)
-
-    def discard(self) -> None:
-        self._file.close()
-        self.path.unlink(missing_ok=True)
-
-
-def size_limit(bucket: Bucket, quota_left: int) -> Limit:
-    """The tighter of the bucket's file limit and what is left of the owner's quota."""
-    if quota_left < bucket.size_limit_bytes:
-        return Limit(
-            max(quota_left, 0),
-            QuotaExceeded(f"The upload would exceed your quota in {bucket.name}."),
-        )
-    return Limit(
-        bucket.size_limit_bytes,
-        FileTooLarge(
-            f"Files in {bucket.name} are at most {bucket.size_limit_bytes} bytes.",
-            limit_bytes=bucket.size_limit_bytes,
-        ),
-    )
-
-
-async def receive_stream(chunks: AsyncIterator[bytes], receiver: Receiver) -> Staged:
-    """Drain a body into the receiver; a dropped or refused stream leaves no staged file."""
-    try:
-        async for chunk in chunks:
-            receiver.write(chunk)
-    except BaseException:
-        receiver.discard()
-        raise
-    return receiver.finish()
-
-
-def hash_file(path: Path) -> Staged:
-    """Content address of a file already on disk (a completed tus upload, a compressed image)."""
-    hasher = ContentHasher()
-    with open(path, "rb") as file:
-        while chunk := file.read(HASH_CHUNK):
-            hasher.update(chunk)
-    return Staged(path, hasher.size, hasher.sha256_hex, hasher.cid)
 
 
 def check_preset(preset: str | None) -> str | None:
@@ -133,19 +45,19 @@ def check_preset(preset: str | None) -> str | None:
 
 
 async def set_stage(
-    ctx: MediaContext, upload: Upload, state: str, progress: int, **values: Any
+    ctx: MediaContext, upload: Upload, state: str, percent: int, **values: Any
 ) -> None:
-    """Record a stage and publish it."""
-    upload.state, upload.progress = state, progress
+    """Commit a stage in its own short owner transaction, then publish it: GET and SSE agree."""
+    upload.state, upload.progress = state, percent
     for name, value in values.items():
         setattr(upload, name, value)
-    async with service.owner_scope(ctx.database) as session:
+    async with session_scope(ctx.database) as session:
         await session.execute(
             update(Upload)
             .where(Upload.id == upload.id)
-            .values(state=state, progress=progress, updated_at=datetime.now(UTC), **values)
+            .values(state=state, progress=percent, updated_at=datetime.now(UTC), **values)
         )
-    await ctx.broker.publish(service.upload_channel(upload.id), service.upload_event(upload))
+    await progress.publish(ctx.broker, upload)
 
 
 @dataclass
@@ -161,12 +73,13 @@ class Prepared:
 
 async def process(
     ctx: MediaContext, claims: Claims, upload: Upload, bucket: Bucket, staged: Staged
-) -> MediaObject:
-    """Run the stages; on any refusal mark the upload failed and leave nothing behind."""
+) -> StoredObject:
+    """Run the stages, each recorded in a short transaction of its own, none held open over the
+    slow work (decoding, compressing); on any refusal mark the upload failed, leave nothing."""
     prepared: Prepared | None = None
     try:
         await set_stage(ctx, upload, "analysing", 0)
-        validated = await analyse(ctx.settings, upload, bucket, staged)
+        validated = await validate_bytes(ctx.settings, upload, bucket, staged.path)
         await set_stage(ctx, upload, "compressing", 20)
         prepared = await compress(ctx.storage, upload, staged, validated)
         await set_stage(ctx, upload, "storing", 50)
@@ -177,7 +90,7 @@ async def process(
     finally:
         for path in _staged_paths(staged, prepared):
             path.unlink(missing_ok=True)
-    await ctx.broker.publish(service.upload_channel(upload.id), service.upload_event(upload))
+    await progress.publish(ctx.broker, upload)
     return stored
 
 
@@ -201,21 +114,6 @@ async def fail(ctx: MediaContext, upload: Upload, exc: AppError) -> None:
         failure_reason=exc.detail,
         expires_at=None,
     )
-
-
-async def analyse(settings: Settings, upload: Upload, bucket: Bucket, staged: Staged) -> Validated:
-    """The validation gate: type from bytes, bucket and claim, a full decode (in a thread)."""
-    try:
-        return await anyio.to_thread.run_sync(
-            lambda: validate_upload(
-                staged.path,
-                upload.claimed_type,
-                bucket.allowed_types,
-                max_pixels=settings.max_image_pixels,
-            )
-        )
-    except MediaRejected as rejected:
-        raise from_rejection(rejected) from rejected
 
 
 async def compress(
@@ -243,15 +141,19 @@ async def compress(
 
 async def store_and_finalise(
     ctx: MediaContext, claims: Claims, upload: Upload, prepared: Prepared
-) -> MediaObject:
-    """One transaction as the caller: quota, object row, bytes into place, audio record."""
+) -> StoredObject:
+    """One transaction as the caller: quota, object row, bytes into place, audio record.
+
+    The finalising stage is committed beside it (it only updates the upload row, which the
+    object's foreign key merely key-share locks), so it is as visible as every other stage.
+    """
     async with service.user_scope(ctx.database, claims) as session:
+        parent = await parent_file(session, upload.metadata_.get("parent_file_id"))
         stored = await store(session, ctx.storage, ctx.settings, upload, prepared)
-        upload.state, upload.progress = "finalising", 80
-        await ctx.broker.publish(service.upload_channel(upload.id), service.upload_event(upload))
-        await finalise(session, upload, stored, prepared)
+        await set_stage(ctx, upload, "finalising", 80)
+        audio_file_id = await finalise(session, upload, stored, prepared, parent)
     upload.state, upload.progress, upload.object_id = "complete", 100, stored.id
-    return stored
+    return StoredObject(stored, audio_file_id)
 
 
 async def store(
@@ -296,10 +198,11 @@ async def ingest(
     files (demo data) whose owner may not be committed yet."""
     prepared: Prepared | None = None
     try:
-        validated = await analyse(settings, upload, bucket, staged)
+        validated = await validate_bytes(settings, upload, bucket, staged.path)
         prepared = await compress(storage, upload, staged, validated)
+        parent = await parent_file(session, upload.metadata_.get("parent_file_id"))
         stored = await store(session, storage, settings, upload, prepared)
-        await finalise(session, upload, stored, prepared)
+        await finalise(session, upload, stored, prepared, parent)
     finally:
         for path in _staged_paths(staged, prepared):
             path.unlink(missing_ok=True)
@@ -307,10 +210,18 @@ async def ingest(
 
 
 async def finalise(
-    session: AsyncSession, upload: Upload, stored: MediaObject, prepared: Prepared
-) -> None:
-    """The audio record and its analysis job, then the upload marked complete."""
+    session: AsyncSession,
+    upload: Upload,
+    stored: MediaObject,
+    prepared: Prepared,
+    parent: uuid.UUID | None,
+) -> uuid.UUID | None:
+    """The audio record and its analysis job, then the upload marked complete; the record's id.
+
+    `parent` (a stem's parent file) is checked before the bytes are moved into place: a refusal
+    after that point would leave stored bytes with no blob row to ever sweep them."""
     audio = prepared.validated.audio
+    record: AudioFile | None = None
     if audio is not None:
         record = AudioFile(
             id=uuid.uuid4(),
@@ -321,7 +232,7 @@ async def finalise(
             bit_depth=audio.bit_depth,
             channels=audio.channels,
             format=audio.format,
-            parent_file_id=await parent_file(session, upload.metadata_.get("parent_file_id")),
+            parent_file_id=parent,
             stem_type=_text_or_none(upload.metadata_.get("stem_type")),
         )
         session.add(record)
@@ -343,6 +254,7 @@ async def finalise(
             updated_at=datetime.now(UTC),
         )
     )
+    return record.id if record is not None else None
 
 
 async def parent_file(session: AsyncSession, value: object) -> uuid.UUID | None:

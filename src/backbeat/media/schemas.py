@@ -32,13 +32,7 @@ class UploadOut(BaseModel):
 
     @classmethod
     def of(cls, upload: Upload) -> UploadOut:
-        return cls(
-            id=upload.id, bucket=upload.bucket, path=upload.path, protocol=upload.protocol,
-            state=upload.state, progress=upload.progress, offset=upload.offset,
-            length=upload.length, object_id=upload.object_id, failure_code=upload.failure_code,
-            failure_reason=upload.failure_reason, expires_at=upload.expires_at,
-            created_at=upload.created_at,
-        )  # fmt: skip
+        return cls.model_validate(upload, from_attributes=True)
 
 
 class ObjectOut(BaseModel):
@@ -59,17 +53,31 @@ class ObjectOut(BaseModel):
     @classmethod
     def of(cls, stored: MediaObject, audio_file_id: uuid.UUID | None) -> ObjectOut:
         return cls(
-            id=stored.id, bucket=stored.bucket, path=stored.path, size=stored.size,
-            sha256=stored.sha256, cid=stored.cid, content_type=stored.content_type,
-            metadata=stored.metadata_, audio_file_id=audio_file_id, upload_id=stored.upload_id,
+            id=stored.id,
+            bucket=stored.bucket,
+            path=stored.path,
+            size=stored.size,
+            sha256=stored.sha256,
+            cid=stored.cid,
+            content_type=stored.content_type,
+            metadata=stored.metadata_,
+            audio_file_id=audio_file_id,
+            upload_id=stored.upload_id,
             created_at=stored.created_at,
-        )  # fmt: skip
+        )
 
 
 class UploadedObjectOut(ObjectOut):
     """The multipart answer: the object and the upload that produced it."""
 
     upload: UploadOut
+
+    @classmethod
+    def of_upload(
+        cls, stored: MediaObject, audio_file_id: uuid.UUID | None, upload: Upload
+    ) -> UploadedObjectOut:
+        out = ObjectOut.of(stored, audio_file_id)
+        return cls(**out.model_dump(), upload=UploadOut.of(upload))
 
 
 class ObjectPage(BaseModel):
@@ -117,10 +125,19 @@ class AudioFileOut(BaseModel):
     @classmethod
     def of(cls, audio: AudioFile, waveform: list[list[float]] | None) -> AudioFileOut:
         return cls(
-            id=audio.id, object_id=audio.object_id, duration_seconds=audio.duration_seconds,
-            sample_rate=audio.sample_rate, bit_depth=audio.bit_depth, channels=audio.channels,
-            format=audio.format, loudness_lufs=audio.loudness_lufs,
-            true_peak_dbtp=audio.true_peak_dbtp, bpm=audio.bpm, key=audio.key,
-            parent_file_id=audio.parent_file_id, stem_type=audio.stem_type,
-            analysis_status=audio.analysis_status, waveform=waveform,
-        )  # fmt: skip
+            id=audio.id,
+            object_id=audio.object_id,
+            duration_seconds=audio.duration_seconds,
+            sample_rate=audio.sample_rate,
+            bit_depth=audio.bit_depth,
+            channels=audio.channels,
+            format=audio.format,
+            loudness_lufs=audio.loudness_lufs,
+            true_peak_dbtp=audio.true_peak_dbtp,
+            bpm=audio.bpm,
+            key=audio.key,
+            parent_file_id=audio.parent_file_id,
+            stem_type=audio.stem_type,
+            analysis_status=audio.analysis_status,
+            waveform=waveform,
+        )

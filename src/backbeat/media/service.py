@@ -1,21 +1,23 @@
-"""Media use cases that read and delete: buckets, paths, quotas, objects, uploads, audio files."""
+"""Media use cases that read, sign and delete: buckets, paths, quotas, objects, uploads, audio."""
 
 from __future__ import annotations
 
-import json
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, NamedTuple
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
 from backbeat.db import Claims, Database, begin_as_caller, session_scope
-from backbeat.errors import Unauthorized
-from backbeat.media import links
+from backbeat.errors import Unauthorized, Unprocessable
+from backbeat.media import links, object_json, signing
 from backbeat.media.errors import (
     AudioFileNotFound,
     BucketNotFound,
@@ -27,11 +29,14 @@ from backbeat.media.errors import (
 )
 from backbeat.media.models import AudioFile, Bucket, MediaObject, Upload
 from backbeat.media.storage import LocalStorage, Storage
+from backbeat.media.storage_s3 import S3Storage
+from backbeat.reads import ReadSession
 from backbeat.realtime import Broker
 
 MAX_PATH_LENGTH = 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 LIST_LIMIT = 100
+Variant = Literal["original", "thumbnail"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,6 @@ class MediaContext:
 def storage_for(settings: Settings) -> Storage:
     """The configured backend: the local data dir, or an S3-compatible store."""
     if settings.storage_backend == "s3":
-        from backbeat.media.storage_s3 import S3Storage  # boto3 loads only when configured
-
         return S3Storage.from_settings(settings)
     return LocalStorage(settings.media_dir)
 
@@ -58,14 +61,6 @@ async def user_scope(database: Database, claims: Claims) -> AsyncIterator[AsyncS
     """A short transaction as the caller, row-level security in force."""
     async with database.api_sessions() as session, session.begin():
         await begin_as_caller(session, claims)
-        yield session
-
-
-@asynccontextmanager
-async def owner_scope(database: Database) -> AsyncIterator[AsyncSession]:
-    """A short owner transaction for pipeline bookkeeping (states, failures)."""
-    async with session_scope(database) as session:
-        await session.execute(text("reset role; select set_config('request.jwt.claims', '', true)"))
         yield session
 
 
@@ -147,34 +142,100 @@ async def find_object(session: AsyncSession, bucket: str, path: str) -> MediaObj
     return found
 
 
-async def audio_file_id_of(session: AsyncSession, object_id: uuid.UUID) -> uuid.UUID | None:
-    """The audio file record of an object, if it is audio."""
-    found: uuid.UUID | None = await session.scalar(
-        select(AudioFile.id).where(AudioFile.object_id == object_id)
-    )
-    return found
+@dataclass(frozen=True)
+class StoredObject:
+    """An object with the id of its audio file record (None unless it is audio)."""
+
+    object: MediaObject
+    audio_file_id: uuid.UUID | None
 
 
-async def list_objects(
-    session: AsyncSession,
+@dataclass(frozen=True)
+class ObjectContent:
+    """What a download serves: the object's bytes, or its thumbnail's."""
+
+    sha256: str
+    size: int
+    content_type: str
+
+
+async def read_object(
+    ctx: MediaContext,
+    claims: Claims,
     bucket: str,
+    path: str,
+    *,
+    variant: Variant = "original",
+    expires: int | None = None,
+    signature: str | None = None,
+) -> ObjectContent:
+    """Public objects to anyone, private ones to their owner or to a signed URL's holder."""
+    stored = await _readable_object(ctx, claims, bucket, path, expires, signature)
+    if variant == "original":
+        return ObjectContent(stored.sha256, stored.size, stored.content_type)
+    if stored.thumbnail_sha256 is None:
+        raise ObjectNotFound("This object has no thumbnail.")
+    size = await ctx.storage.size(stored.thumbnail_sha256)
+    return ObjectContent(stored.thumbnail_sha256, size, "image/webp")
+
+
+class ObjectFacts(NamedTuple):
+    """What serving an object needs to know about it."""
+
+    sha256: str
+    size: int
+    content_type: str
+    thumbnail_sha256: str | None
+
+
+async def _readable_object(
+    ctx: MediaContext,
+    claims: Claims,
+    bucket: str,
+    path: str,
+    expires: int | None,
+    signature: str | None,
+) -> ObjectFacts:
+    """A signed URL reads as the owner would; otherwise row-level security decides (one lean
+    read as the caller: the hot path of serving public files)."""
+    if signature is not None:
+        key = signing.signing_key(ctx.settings.secret_key.get_secret_value())
+        signing.verify(key, bucket, path, expires or 0, signature)
+        async with session_scope(ctx.database) as session:
+            found = await find_object(session, bucket, path)
+            return ObjectFacts(found.sha256, found.size, found.content_type, found.thumbnail_sha256)
+    read = ReadSession(ctx.database.reader, claims)
+    return ObjectFacts(*await object_json.read_object_content(read, bucket, path))
+
+
+@dataclass(frozen=True)
+class SignedUrl:
+    """A URL anyone holding it can download with until it expires."""
+
+    url: str
+    expires_at: datetime
+
+
+async def sign_url(
+    session: AsyncSession,
+    settings: Settings,
+    bucket: str,
+    path: str,
+    expires_in: int | None,
     *,
     actor: uuid.UUID,
-    prefix: str = "",
-    cursor: str | None = None,
-    limit: int = LIST_LIMIT,
-) -> list[MediaObject]:
-    """The caller's own objects in a bucket, by path, after the cursor (a path)."""
-    await get_bucket(session, bucket)
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    query = select(MediaObject).where(
-        MediaObject.bucket == bucket,
-        MediaObject.owner_id == actor,
-        MediaObject.path.like(escaped + "%", escape="\\"),
-    )
-    if cursor:
-        query = query.where(MediaObject.path > cursor)
-    return list(await session.scalars(query.order_by(MediaObject.path).limit(limit)))
+) -> SignedUrl:
+    """An expiring URL to one of the caller's objects (default and longest life: settings)."""
+    stored = await find_object(session, bucket, path)
+    if stored.owner_id != actor:
+        raise ObjectNotFound(f"No object at {bucket}/{path}.")
+    ttl = expires_in or settings.signed_url_ttl_seconds
+    if ttl > settings.signed_url_max_ttl_seconds:
+        raise Unprocessable(f"expires_in is at most {settings.signed_url_max_ttl_seconds} seconds")
+    expires = int(time.time()) + ttl
+    key = signing.signing_key(settings.secret_key.get_secret_value())
+    url = signing.signed_url(settings.public_base_url, key, bucket, path, expires)
+    return SignedUrl(url, datetime.fromtimestamp(expires, UTC))
 
 
 async def delete_object(session: AsyncSession, bucket: str, path: str, *, actor: uuid.UUID) -> None:
@@ -187,10 +248,10 @@ async def delete_object(session: AsyncSession, bucket: str, path: str, *, actor:
     await session.flush()
 
 
-async def get_upload(session: AsyncSession, upload_id: uuid.UUID) -> Upload:
-    """An upload the caller may see, or 404."""
+async def upload_status(session: AsyncSession, upload_id: uuid.UUID, *, actor: uuid.UUID) -> Upload:
+    """Where one of the caller's uploads is, or 404 (row-level security hides others' too)."""
     upload = await session.get(Upload, upload_id)
-    if upload is None:
+    if upload is None or upload.owner_id != actor:
         raise UploadNotFound(f"No upload {upload_id}.")
     return upload
 
@@ -201,6 +262,22 @@ async def get_audio_file(session: AsyncSession, audio_file_id: uuid.UUID) -> Aud
     if found is None:
         raise AudioFileNotFound(f"No audio file {audio_file_id}.")
     return found
+
+
+@dataclass(frozen=True)
+class AudioFileView:
+    """An audio file's record and its waveform at the resolution asked for."""
+
+    audio: AudioFile
+    waveform: list[list[float]] | None
+
+
+async def read_audio_file(
+    session: AsyncSession, audio_file_id: uuid.UUID, *, points: int | None = None
+) -> AudioFileView:
+    """Analysis results; `points` merges the stored waveform down to that many buckets."""
+    audio = await get_audio_file(session, audio_file_id)
+    return AudioFileView(audio, resample_waveform(audio.waveform, points))
 
 
 def resample_waveform(
@@ -214,24 +291,3 @@ def resample_waveform(
         part = peaks[index * len(peaks) // points : (index + 1) * len(peaks) // points]
         merged.append([min(p[0] for p in part), max(p[1] for p in part)])
     return merged
-
-
-def upload_channel(upload_id: uuid.UUID) -> str:
-    """The realtime channel an upload's progress is published on."""
-    return f"media.upload:{upload_id}"
-
-
-def upload_event(upload: Upload) -> str:
-    """The JSON an SSE subscriber receives for a state change."""
-    return json.dumps(
-        {
-            "id": str(upload.id),
-            "state": upload.state,
-            "progress": upload.progress,
-            "offset": upload.offset,
-            "length": upload.length,
-            "object_id": str(upload.object_id) if upload.object_id else None,
-            "failure_code": upload.failure_code,
-            "failure_reason": upload.failure_reason,
-        }
-    )

@@ -12,16 +12,16 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
-import boto3  # type: ignore[import-untyped]
-from boto3.s3.transfer import TransferConfig  # type: ignore[import-untyped]
-from botocore.config import Config  # type: ignore[import-untyped]
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from backbeat.config import Settings
 from backbeat.media.storage import READ_CHUNK, blob_key
+
+if TYPE_CHECKING:  # boto3 loads when an S3Storage is built (from_settings), not at import
+    from boto3.s3.transfer import TransferConfig  # type: ignore[import-untyped]
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 MISSING = {"404", "NoSuchKey", "NotFound"}
 
@@ -38,7 +38,11 @@ class S3Storage:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> S3Storage:
-        """A client for the configured endpoint, bucket and credentials."""
+        """A client for the configured endpoint, bucket and credentials (boto3 loads only now)."""
+        import boto3  # type: ignore[import-untyped]
+        from boto3.s3.transfer import TransferConfig
+        from botocore.config import Config  # type: ignore[import-untyped]
+
         secret = settings.s3_secret_access_key
         client = boto3.session.Session().client(
             "s3",
@@ -95,6 +99,8 @@ class S3Storage:
         return int(head["ContentLength"])
 
     async def _head(self, sha256: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError  # loaded with the client by from_settings
+
         try:
             return await anyio.to_thread.run_sync(
                 lambda: self.client.head_object(Bucket=self.bucket, Key=self.key_of(sha256))

@@ -17,9 +17,9 @@ from typing import BinaryIO
 import anyio
 from sqlalchemy import select, update
 
-from backbeat.db import Claims
+from backbeat.db import Claims, session_scope
 from backbeat.errors import BadRequest
-from backbeat.media import pipeline, service
+from backbeat.media import pipeline, progress, service, staging
 from backbeat.media.errors import (
     FileTooLarge,
     ObjectExists,
@@ -27,6 +27,7 @@ from backbeat.media.errors import (
     TusVersionUnsupported,
     UploadExpired,
     UploadLocked,
+    UploadNotFound,
     UploadNotReceiving,
 )
 from backbeat.media.models import MediaObject, Upload
@@ -124,14 +125,18 @@ def _expiry(ctx: MediaContext) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=ctx.settings.tus_expiry_seconds)
 
 
-async def status(ctx: MediaContext, claims: Claims, upload_id: uuid.UUID) -> Upload:
-    """HEAD: the upload with its offset as the bytes on disk say."""
-    service.actor_of(claims)
+async def status(
+    ctx: MediaContext, claims: Claims, upload_id: uuid.UUID, *, bucket: str | None = None
+) -> Upload:
+    """HEAD: the upload (in `bucket`, when given) with its offset as the bytes on disk say."""
+    owner = service.actor_of(claims)
     async with service.user_scope(ctx.database, claims) as session:
-        upload = await service.get_upload(session, upload_id)
+        upload = await service.upload_status(session, upload_id, actor=owner)
     _check_alive(upload)
     if upload.state == "receiving":
         upload.offset = _size_on_disk(ctx, upload)
+    if bucket is not None and upload.bucket != bucket:
+        raise UploadNotFound(f"No upload {upload_id} in {bucket}.")
     return upload
 
 
@@ -178,7 +183,7 @@ async def append(
         finally:
             await _record_offset(ctx, claims, upload, file)
         if upload.offset == upload.length:
-            staged = await anyio.to_thread.run_sync(pipeline.hash_file, path)
+            staged = await anyio.to_thread.run_sync(staging.hash_file, path)
             await pipeline.process(ctx, claims, upload, bucket, staged)
     return upload
 
@@ -206,10 +211,10 @@ async def _record_offset(ctx: MediaContext, claims: Claims, upload: Upload, file
     file.flush()
     upload.offset = file.tell()
     upload.expires_at = _expiry(ctx)
-    async with service.owner_scope(ctx.database) as session:
+    async with session_scope(ctx.database) as session:
         await session.execute(
             update(Upload)
             .where(Upload.id == upload.id)
             .values(offset=upload.offset, expires_at=upload.expires_at)
         )
-    await ctx.broker.publish(service.upload_channel(upload.id), service.upload_event(upload))
+    await progress.publish(ctx.broker, upload)

@@ -45,7 +45,10 @@ from backbeat.royalties.service.access import (
 
 PAYEE_LABEL = payee_label_sql("p")
 
-BALANCES_SQL = f"""
+
+def balances_sql(payees: str) -> str:
+    """Each payee's balance per asset: available, in payouts, paid out (`payees`: a uuid[])."""
+    return f"""
 select p.id, {PAYEE_LABEL} as label, a.asset,
   coalesce(sum(b.balance) filter (where a.kind = 'payee'), 0) as available,
   coalesce(sum(b.balance) filter (where a.kind = 'in_payout'), 0) as in_payouts,
@@ -53,9 +56,11 @@ select p.id, {PAYEE_LABEL} as label, a.asset,
 from royalties_accounts a
 join catalog_payees p on p.id = a.payee_id
 left join royalties_balances b on b.account_id = a.id
-where a.payee_id = any(cast(:payees as uuid[]))
-group by p.id, label, a.asset order by label, a.asset
-"""  # noqa: S608 - no input in the text
+where a.payee_id = any({payees})
+group by p.id, label, a.asset"""  # noqa: S608 - only fixed SQL fragments are interpolated
+
+
+BALANCES_SQL = balances_sql("cast(:payees as uuid[])") + " order by label, a.asset"
 
 
 async def balances(session: AsyncSession, payees: list[uuid.UUID]) -> list[BalanceOut]:
@@ -74,17 +79,7 @@ async def balances(session: AsyncSession, payees: list[uuid.UUID]) -> list[Balan
 
 
 MY_BALANCES_READ = Read(f"""
-with rows as (
-  select {PAYEE_LABEL} as label, a.asset,
-    coalesce(sum(b.balance) filter (where a.kind = 'payee'), 0) as available,
-    coalesce(sum(b.balance) filter (where a.kind = 'in_payout'), 0) as in_payouts,
-    coalesce(sum(b.balance) filter (where a.kind = 'paid_out'), 0) as paid_out
-  from royalties_accounts a
-  join catalog_payees p on p.id = a.payee_id
-  left join royalties_balances b on b.account_id = a.id
-  where a.payee_id = any(royalties_payees_of(%(me)s))
-  group by p.id, label, a.asset
-)
+with rows as ({balances_sql("royalties_payees_of(%(me)s)")})
 select json_build_object('balances', coalesce(json_agg(json_build_object(
   'payee', label, 'asset', asset, 'available', available::text,
   'in_payouts', in_payouts::text, 'lifetime', (available + in_payouts + paid_out)::text)

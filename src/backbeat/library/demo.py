@@ -35,7 +35,6 @@ async def load_library_demo(session: AsyncSession) -> list[str]:
         session,
         "select distinct created_by from catalog_tracks where import_key like 'demo:%' order by 1",
     )
-    made = 0
     for seed, person in enumerate(people):
         exists = await session.scalar(
             text("select exists (select 1 from library_playlists where owner_id = :u)"),
@@ -49,8 +48,15 @@ async def load_library_demo(session: AsyncSession) -> list[str]:
             await _playlist(
                 session, person, name, public, rng.sample(tracks, k=min(8, len(tracks)))
             )
-            made += 1
-    return [f"{made} playlists, likes and follows for {len(people)} demo accounts"]
+    playlists, likes, follows = (
+        await session.execute(
+            text(
+                "select (select count(*) from library_playlists), "
+                "(select count(*) from library_likes), (select count(*) from library_follows)"
+            )
+        )
+    ).one()
+    return [f"{playlists} playlists, {likes} likes, {follows} follows of {len(people)} accounts"]
 
 
 async def _likes_and_follows(

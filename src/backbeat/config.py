@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     )
     listenbrainz_rate_limit_window_seconds: int = Field(default=10, ge=1, le=3600)
     listening_play_min_ms: int = Field(
-        default=30_000, ge=0, description="A listen with ms_played below this is not a play."
+        default=30_000, ge=0, description="Below this (and half the track) a listen is no play."
     )
     listening_plays_lag_seconds: int = Field(
         default=120, ge=0, description="The plays job stays this far behind the newest listens."

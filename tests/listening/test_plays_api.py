@@ -67,6 +67,16 @@ class TestPlays:
         again = (await client.get(f"/v1/tracks/{track['id']}/stats")).json()
         assert {d["day"]: d["listeners"] for d in again["days"]}[str(today)] == 2
 
+    async def test_a_short_loop_counts_when_half_of_it_was_played(
+        self, client: httpx.AsyncClient, database: Database, connection: AsyncConnection
+    ) -> None:
+        artist, fan = await new_user(client), await new_user(client, "fan")
+        track = await new_track(client, artist)
+        await listen(client, fan, track, 0, duration_ms=4_000, ms_played=2_000)
+        await listen(client, fan, track, 0, minutes=2, duration_ms=4_000, ms_played=1_999)
+        await listen(client, fan, track, 0, minutes=3, ms_played=2_000)  # no duration: too short
+        assert await count(database, connection) == 1
+
     async def test_the_job_stays_behind_by_the_lag(
         self, client: httpx.AsyncClient, database: Database, connection: AsyncConnection
     ) -> None:

@@ -62,7 +62,7 @@ def year_of_listens(
                     track_name=title,
                     track_id=track_id,
                     duration_ms=duration,
-                    ms_played=rng.randint(2_000, 25_000) if skipped else duration,
+                    ms_played=rng.randint(duration // 10, duration // 3) if skipped else duration,
                     skipped=skipped,
                     client=DEMO_CLIENT,
                 )

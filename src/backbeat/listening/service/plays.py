@@ -28,7 +28,8 @@ with batch as (
   select l.id, l.track_id, l.user_id, (l.listened_at at time zone 'UTC')::date as day
   from listening_listens l
   where l.id > :after and l.id <= :until and l.track_id is not null
-    and (l.ms_played is null or l.ms_played >= :min_ms)
+    and (l.ms_played is null or l.ms_played >= :min_ms
+      or (l.duration_ms > 0 and l.ms_played * 2 >= l.duration_ms))
   order by l.id limit :limit
 ), new_listeners as (
   insert into listening_track_listeners_daily (track_id, day, user_id)

@@ -194,3 +194,16 @@ def test_every_domain_is_declared() -> None:
 def test_importing_a_service_does_not_import_fastapi(module: str) -> None:
     probe = f"import backbeat.{module}, sys; sys.exit('fastapi' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], check=False).returncode == 0
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in factories.py, conftest.py or servers.py, never in a test module."""
+    root = SRC.parents[1] / "tests"
+    wrong = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                last = node.module.rsplit(".", 1)[-1]
+                if node.module.startswith("tests.") and last.startswith("test_"):
+                    wrong.append(f"{path.relative_to(root)} imports {node.module}")
+    assert not wrong, "\n".join(wrong)

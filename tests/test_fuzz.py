@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,15 +20,10 @@ from schemathesis.checks import not_a_server_error
 from backbeat.app import create_app
 from backbeat.embedded import DatabaseUrls
 from tests.conftest import clone_database, drop_database, settings_for_tests
+from tests.servers import free_port
 
 SIGNED_IN_SKIPS = {("POST", "/v1/auth/logout"), ("POST", "/v1/auth/sessions/revoke-all")}
 """These end the fuzzing session itself; the identity tests cover them."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

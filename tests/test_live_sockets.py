@@ -24,7 +24,7 @@ from backbeat.live_sockets import (
     parse,
     serve,
 )
-from tests.test_fuzz import free_port
+from tests.servers import free_port
 
 
 class TestOutbox:

@@ -12,8 +12,7 @@ import pytest_asyncio
 
 from backbeat.embedded import DatabaseUrls
 from backbeat.realtime import Broker, PostgresBroker, RedisBroker, create_broker, pg_channel
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.servers import REDIS_URL
 
 
 def redis_reachable() -> bool:

@@ -17,7 +17,7 @@ from liblistenbrainz.errors import ListenBrainzAPIException
 from backbeat.app import create_app
 from backbeat.embedded import DatabaseUrls
 from tests.conftest import settings_for_tests
-from tests.test_fuzz import free_port
+from tests.servers import free_port
 
 
 @pytest.fixture

@@ -19,20 +19,27 @@ from websockets.exceptions import ConnectionClosed
 from backbeat.app import create_app
 from backbeat.embedded import DatabaseUrls
 from tests.conftest import clone_database, drop_database, settings_for_tests
-from tests.test_fuzz import free_port
+from tests.servers import REDIS_URL, free_port
 
 TIMEOUT_SECONDS = 3
 
 
+@pytest.fixture(scope="module", params=["postgres", "redis"])
+def broker(request: pytest.FixtureRequest) -> str:
+    """Each live test runs over both realtime brokers: LISTEN/NOTIFY, and Redis pub/sub."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def live_urls(server_uri: str, template_uri: str) -> Iterator[DatabaseUrls]:
-    yield clone_database(server_uri, "backbeat_studio_live")
-    drop_database(server_uri, "backbeat_studio_live")
+def live_urls(server_uri: str, template_uri: str, broker: str) -> Iterator[DatabaseUrls]:
+    name = f"backbeat_studio_live_{broker}"
+    yield clone_database(server_uri, name)
+    drop_database(server_uri, name)
 
 
 @pytest.fixture(scope="module")
 def servers(
-    live_urls: DatabaseUrls, tmp_path_factory: pytest.TempPathFactory
+    live_urls: DatabaseUrls, broker: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[str]]:
     """Two API servers (each its own loop, pools and realtime broker) on one database."""
     running = []
@@ -43,6 +50,7 @@ def servers(
             data_dir=Path(tmp_path_factory.mktemp(f"live-{n}")),
             rate_limit_ip_per_minute=100_000,
             studio_presence_timeout_seconds=TIMEOUT_SECONDS,
+            redis_url=REDIS_URL if broker == "redis" else None,
         )
         port = free_port()
         server = uvicorn.Server(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 _ISRC = re.compile(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}")
 _ISWC = re.compile(r"T(\d{9})(\d)")
@@ -39,3 +40,11 @@ def normalise_iswc(text: str) -> str:
     if check != expected:
         raise InvalidIdentifier(f"{text!r} has check digit {check}, expected {expected}")
     return f"T-{digits[:3]}.{digits[3:6]}.{digits[6:]}-{check}"
+
+
+def uuid_or_none(text: str) -> uuid.UUID | None:
+    """The UUID that `text` spells, or None (for references that may be an id or a name)."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from starlette.datastructures import UploadFile
 
 from backbeat.catalog import service as catalog
+from backbeat.catalog.identifiers import uuid_or_none
 from backbeat.catalog.schemas import (
     CreatorStoreOut,
     CreditsIn,
@@ -91,10 +92,7 @@ def _creator(creator: str | None) -> uuid.UUID | str | None:
     """A creator filter is a user id or a username."""
     if not creator:
         return None
-    try:
-        return uuid.UUID(creator)
-    except ValueError:
-        return creator
+    return uuid_or_none(creator) or creator
 
 
 @router.get("/tracks/{track_id}", response_model=TrackOut)

@@ -12,6 +12,7 @@ from typing import NamedTuple, Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.catalog.identifiers import uuid_or_none
 from backbeat.catalog.shares import parse_payee
 from backbeat.royalties.accounts import own_payee, payee_label_sql
 from backbeat.royalties.errors import RevenueNotAllowed, SettlementNotAllowed, UnknownPayee
@@ -61,10 +62,9 @@ class Payee(NamedTuple):
 
 def _payee_filter(ref: str) -> tuple[str, str]:
     """A payee id, `user:<uuid>` or a wallet → the (fixed) condition and its value."""
-    try:
-        return "p.id = cast(:v as uuid)", str(uuid.UUID(ref))
-    except ValueError:
-        pass
+    payee_id = uuid_or_none(ref)
+    if payee_id is not None:
+        return "p.id = cast(:v as uuid)", str(payee_id)
     try:
         parsed = parse_payee(ref)
     except ValueError:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -20,7 +17,7 @@ from schemathesis.checks import not_a_server_error
 from backbeat.app import create_app
 from backbeat.embedded import DatabaseUrls
 from tests.conftest import clone_database, drop_database, settings_for_tests
-from tests.servers import free_port
+from tests.servers import serving
 
 SIGNED_IN_SKIPS = {("POST", "/v1/auth/logout"), ("POST", "/v1/auth/sessions/revoke-all")}
 """These end the fuzzing session itself; the identity tests cover them."""
@@ -42,18 +39,8 @@ def base_url(fuzz_urls: DatabaseUrls, tmp_path_factory: pytest.TempPathFactory) 
         data_dir=Path(tmp_path_factory.mktemp("fuzz-data")),
         rate_limit_ip_per_minute=100_000,
     )
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the fuzzing server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings)) as address:
+        yield f"http://{address}"
 
 
 @pytest.fixture(scope="module")

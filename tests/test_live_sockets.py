@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, WebSocket
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -24,7 +21,7 @@ from backbeat.live_sockets import (
     parse,
     serve,
 )
-from tests.servers import free_port
+from tests.servers import serving
 
 
 class TestOutbox:
@@ -98,17 +95,8 @@ def url() -> Iterator[str]:
             websocket, authenticate, echo, hello_timeout=0.5, idle_timeout=0.8, outbox_limit=10
         )
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    yield f"ws://127.0.0.1:{port}/ws"
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serving(app) as address:
+        yield f"ws://{address}/ws"
 
 
 async def drain(socket: ClientConnection) -> None:

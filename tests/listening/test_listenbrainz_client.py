@@ -3,7 +3,6 @@ and reads listens against Backbeat served by uvicorn, changing only its base URL
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,13 +10,12 @@ from pathlib import Path
 import httpx
 import liblistenbrainz
 import pytest
-import uvicorn
 from liblistenbrainz.errors import ListenBrainzAPIException
 
 from backbeat.app import create_app
 from backbeat.embedded import DatabaseUrls
 from tests.conftest import settings_for_tests
-from tests.servers import free_port
+from tests.servers import serving
 
 
 @pytest.fixture
@@ -25,18 +23,8 @@ def base_url(committed_urls: DatabaseUrls, tmp_path: Path) -> Iterator[str]:
     settings = settings_for_tests(
         database_url=committed_urls.owner, api_database_url=committed_urls.api, data_dir=tmp_path
     )
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings)) as address:
+        yield f"http://{address}"
 
 
 def personal_token(base_url: str) -> tuple[str, str]:

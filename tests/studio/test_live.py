@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,14 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from backbeat.app import create_app
 from backbeat.embedded import DatabaseUrls
 from tests.conftest import clone_database, drop_database, settings_for_tests
-from tests.servers import REDIS_URL, free_port
+from tests.servers import REDIS_URL, serving
 
 TIMEOUT_SECONDS = 3
 
@@ -42,31 +41,19 @@ def servers(
     live_urls: DatabaseUrls, broker: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[str]]:
     """Two API servers (each its own loop, pools and realtime broker) on one database."""
-    running = []
-    for n in range(2):
-        settings = settings_for_tests(
-            database_url=live_urls.owner,
-            api_database_url=live_urls.api,
-            data_dir=Path(tmp_path_factory.mktemp(f"live-{n}")),
-            rate_limit_ip_per_minute=100_000,
-            studio_presence_timeout_seconds=TIMEOUT_SECONDS,
-            redis_url=REDIS_URL if broker == "redis" else None,
-        )
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        running.append((server, thread, f"127.0.0.1:{port}"))
-    deadline = time.monotonic() + 30
-    while not all(server.started for server, _, _ in running):
-        assert time.monotonic() < deadline, "the servers did not start"
-        time.sleep(0.05)
-    yield [address for _, _, address in running]
-    for server, thread, _ in running:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with contextlib.ExitStack() as stack:
+        addresses = []
+        for n in range(2):
+            settings = settings_for_tests(
+                database_url=live_urls.owner,
+                api_database_url=live_urls.api,
+                data_dir=Path(tmp_path_factory.mktemp(f"live-{n}")),
+                rate_limit_ip_per_minute=100_000,
+                studio_presence_timeout_seconds=TIMEOUT_SECONDS,
+                redis_url=REDIS_URL if broker == "redis" else None,
+            )
+            addresses.append(stack.enter_context(serving(create_app(settings))))
+        yield addresses
 
 
 async def signup(http: httpx.AsyncClient, name: str) -> tuple[str, str]:

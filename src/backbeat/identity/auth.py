@@ -41,6 +41,12 @@ class Caller:
     scopes: tuple[str, ...]
     kind: TokenKind
 
+    @classmethod
+    def of_personal_token(cls, owner: pats.TokenOwner) -> Caller:
+        """The caller a personal access token acts as: its owner, with the token's scopes."""
+        role = app_role(owner.roles)
+        return cls(owner.user_id, role, "aal1", None, None, tuple(owner.scopes), "personal_access")
+
     def claims(self) -> Claims:
         """What row-level security sees through auth.jwt() (built once per caller)."""
         return self._claims
@@ -112,15 +118,7 @@ async def _from_opaque_token(request: Request, token: str) -> Caller:
         if token.startswith(opaque_tokens.PERSONAL_ACCESS_PREFIX):
             owner = await pats.owner_of(session, token)
             if owner is not None:
-                return Caller(
-                    owner.user_id,
-                    app_role(owner.roles),
-                    "aal1",
-                    None,
-                    None,
-                    tuple(owner.scopes),
-                    "personal_access",
-                )
+                return Caller.of_personal_token(owner)
         else:
             row = await sessions.session_for_device_token(session, token)
             if row is not None:

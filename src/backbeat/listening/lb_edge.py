@@ -26,8 +26,8 @@ from backbeat.db import ANONYMOUS
 from backbeat.edge import app_state, request_scope
 from backbeat.errors import AppError
 from backbeat.identity.auth import IDENTITY, Caller, caller_of
+from backbeat.identity.opaque_tokens import PERSONAL_ACCESS_PREFIX
 from backbeat.identity.service import tokens as pats
-from backbeat.identity.service.accounts import app_role
 from backbeat.identity.service.ratelimits import Limit, Usage
 from backbeat.listening.listenbrainz import ListenBrainzRefusal
 
@@ -92,7 +92,11 @@ async def admit(request: Request) -> Admission:
     token = token_of(request)
     database = state.require_database()
     async with database.owner_sessions() as session, session.begin():
-        owner = await pats.owner_of(session, token) if token and token.startswith("bbp_") else None
+        owner = (
+            await pats.owner_of(session, token)
+            if token and token.startswith(PERSONAL_ACCESS_PREFIX)
+            else None
+        )
         if owner is not None and token is not None:
             key = "lb:token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
         else:
@@ -101,16 +105,7 @@ async def admit(request: Request) -> Admission:
         usage = await state.component(IDENTITY).limiter.hit(session, key, limit)
     if owner is None:
         return Admission(None, usage)
-    caller = Caller(
-        owner.user_id,
-        app_role(owner.roles),
-        "aal1",
-        None,
-        None,
-        tuple(owner.scopes),
-        "personal_access",
-    )
-    return Admission(caller, usage)
+    return Admission(Caller.of_personal_token(owner), usage)
 
 
 def become(request: Request, caller: Caller | None) -> None:

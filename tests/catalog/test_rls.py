@@ -9,26 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.rls import acting_as
+from tests.rls import acting_as, make_track, make_user
 
 
-async def make_user(session: AsyncSession, name: str) -> uuid.UUID:
-    user = uuid.uuid4()
-    await session.execute(
-        text("insert into identity_users (id, username) values (:u, :n)"), {"u": user, "n": name}
-    )
-    return user
-
-
-async def make_track(session: AsyncSession, owner: uuid.UUID, visibility: str) -> uuid.UUID:
-    track = uuid.uuid4()
-    await session.execute(
-        text(
-            "insert into catalog_tracks (id, title, artist, sample_type, visibility, created_by) "
-            "values (:t, :v, 'a', 'beats', :v, :u)"
-        ),
-        {"t": track, "v": visibility, "u": owner},
-    )
+async def track_with_contact(session: AsyncSession, owner: uuid.UUID, visibility: str) -> uuid.UUID:
+    """A track with owner-only contact info."""
+    track = await make_track(session, owner, visibility, artist="a")
     await session.execute(
         text('insert into catalog_track_contacts values (:t, \'{"email": "x@y.z"}\')'),
         {"t": track},
@@ -39,7 +25,9 @@ async def make_track(session: AsyncSession, owner: uuid.UUID, visibility: str) -
 @pytest.fixture
 async def world(session: AsyncSession) -> dict[str, uuid.UUID]:
     alice, bob = await make_user(session, "rls_alice"), await make_user(session, "rls_bob")
-    tracks = {v: await make_track(session, alice, v) for v in ("public", "unlisted", "private")}
+    tracks = {
+        v: await track_with_contact(session, alice, v) for v in ("public", "unlisted", "private")
+    }
     return {"alice": alice, "bob": bob, **tracks}
 
 

@@ -11,15 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.rls import acting_as
-
-
-async def make_user(session: AsyncSession, name: str) -> uuid.UUID:
-    user = uuid.uuid4()
-    await session.execute(
-        text("insert into identity_users (id, username) values (:u, :n)"), {"u": user, "n": name}
-    )
-    return user
+from tests.rls import acting_as, make_user
 
 
 @pytest.fixture

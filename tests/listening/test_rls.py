@@ -12,29 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.rls import acting_as
+from tests.rls import acting_as, make_track, make_user
 
 AT = datetime(2025, 6, 1, 12, tzinfo=UTC)
-
-
-async def make_user(session: AsyncSession, name: str) -> uuid.UUID:
-    user = uuid.uuid4()
-    await session.execute(
-        text("insert into identity_users (id, username) values (:u, :n)"), {"u": user, "n": name}
-    )
-    return user
-
-
-async def make_track(session: AsyncSession, owner: uuid.UUID, visibility: str) -> uuid.UUID:
-    track = uuid.uuid4()
-    await session.execute(
-        text(
-            "insert into catalog_tracks (id, title, artist, sample_type, visibility, created_by) "
-            "values (:t, :v, 'rls', 'beats', :v, :u)"
-        ),
-        {"t": track, "v": visibility, "u": owner},
-    )
-    return track
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from backbeat.catalog.service.presets import create_preset, delete_preset, list_
 from backbeat.catalog.service.search import SearchQuery, creator_store, search_tracks
 from backbeat.catalog.service.sheets import approve_version, get_sheets, put_sheet, sheet_history
 from backbeat.catalog.service.track_json import read_track
-from backbeat.catalog.service.tracks import create_track, delete_track, get_track, patch_track
+from backbeat.catalog.service.tracks import create_track, delete_track, patch_track
 
 __all__ = [
     "SearchQuery",
@@ -21,7 +21,6 @@ __all__ = [
     "delete_preset",
     "delete_track",
     "get_sheets",
-    "get_track",
     "import_tracks",
     "lineage",
     "list_history",

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbeat.catalog.models import Track, TrackContact
 from backbeat.catalog.schemas import CreditOut, License, SheetIn, TrackIn, TrackOut, TrackPatch
 from backbeat.catalog.service import attachments, audit, lineage, sheets
-from backbeat.catalog.service.access import owned_track, visible_track
+from backbeat.catalog.service.access import owned_track
 from backbeat.catalog.service.credits import add_credits, credits_of
 from backbeat.catalog.shares import PPM, PayeeRef, SplitLine
 from backbeat.catalog.vocabulary import SheetKind
@@ -136,15 +136,6 @@ async def contact_info_for(
         select(TrackContact.contact_info).where(TrackContact.track_id == track.id)
     )
     return dict(info or {})
-
-
-async def get_track(
-    session: AsyncSession, track_id: uuid.UUID, *, actor: uuid.UUID | None
-) -> TrackOut:
-    """A public or unlisted track by id, or the caller's own private one."""
-    track = await visible_track(session, track_id)
-    contact_info = await contact_info_for(session, track, actor)
-    return track_out(track, contact_info, await credits_of(session, track.id))
 
 
 async def patch_track(

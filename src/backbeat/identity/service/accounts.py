@@ -19,14 +19,9 @@ from backbeat.identity.errors import EmailTaken, UsernameTaken
 from backbeat.identity.models import ROLES, Credential, TotpFactor, User, Wallet
 from backbeat.identity.password_hashing import hash_password
 from backbeat.identity.password_policy import check_password_policy
-from backbeat.identity.schemas import ProfilePatch, PublicProfile
+from backbeat.identity.schemas import ProfilePatch
 
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
-
-PUBLIC_PROFILE_SQL = text(
-    "select id, username, display_name, avatar_url, bio, roles, created_at "
-    "from identity_public_profiles where lower(username) = lower(:username)"
-)
 
 
 def app_role(roles: Sequence[str]) -> str:
@@ -161,14 +156,6 @@ async def _username_taken(session: AsyncSession, username: str, user_id: uuid.UU
         "where lower(username) = lower(:username) and id <> :user_id)"
     )
     return bool(await session.scalar(query, {"username": username, "user_id": user_id}))
-
-
-async def public_profile(session: AsyncSession, username: str) -> PublicProfile:
-    """Public fields only, read through the identity_public_profiles view (anon may)."""
-    row = (await session.execute(PUBLIC_PROFILE_SQL, {"username": username})).mappings().first()
-    if row is None:
-        raise NotFound(f"No user named {username!r}.")
-    return PublicProfile.model_validate(dict(row))
 
 
 async def list_users(session: AsyncSession, *, limit: int = 100) -> Sequence[User]:

@@ -1,0 +1,1 @@
+"""Billing: plans, subscriptions, invoices, entitlements every domain checks, outbound webhooks."""

@@ -1,0 +1,1 @@
+"""Offerings: masters, Master IPOs, share tokens with tiers, holders, dividends, artist coins."""

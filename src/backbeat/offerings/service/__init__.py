@@ -1,0 +1,1 @@
+"""Offerings use cases, one module per concept; routers import the module they need."""

@@ -1,0 +1,1 @@
+"""Taste and AI: embeddings, taste vectors, recommendations, radio, generation, bands."""

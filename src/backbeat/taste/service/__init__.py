@@ -1,0 +1,1 @@
+"""Taste use cases, one module per concept; routers import the module they need."""

@@ -1,0 +1,101 @@
+"""The outbox: `emit` writes in the caller's transaction for any caller, dedupes by key, and
+queues one fan-out job per transaction only when some endpoint wants the type."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbeat.billing import outbox
+from tests.rls import acting_as, make_user
+
+FAN_OUT_JOBS = text(
+    "select count(*) from procrastinate_jobs where task_name = 'backbeat:webhooks.fan_out' "
+    "and status = 'todo'"
+)
+
+
+async def _endpoint(session: AsyncSession, owner: uuid.UUID | None, events: list[str]) -> None:
+    await session.execute(
+        text(
+            "insert into billing_webhook_endpoints (id, owner_id, url, events, secret_sealed) "
+            "values (gen_random_uuid(), :o, 'https://example.com/hook', :e, '\\x00')"
+        ),
+        {"o": owner, "e": events},
+    )
+
+
+async def _event(session: AsyncSession, event_id: uuid.UUID) -> tuple[str, object, object]:
+    row = (
+        await session.execute(
+            text("select event_type, owner_id, data from billing_webhook_events where id = :i"),
+            {"i": event_id},
+        )
+    ).one()
+    return row.event_type, row.owner_id, row.data
+
+
+class TestEmit:
+    async def test_a_user_emits_under_row_level_security(self, session: AsyncSession) -> None:
+        alice = await make_user(session, "wh_out_alice")
+        async with acting_as(session, alice, app_role="listener") as as_alice:
+            made = await outbox.emit(
+                as_alice, "track.published", {"track_id": alice}, owner_id=alice
+            )
+        assert made is not None
+        assert await _event(session, made) == ("track.published", alice, {"track_id": str(alice)})
+
+    async def test_a_user_cannot_insert_events_directly(self, session: AsyncSession) -> None:
+        alice = await make_user(session, "wh_out_direct")
+        async with acting_as(session, alice, app_role="listener") as as_alice:
+            with pytest.raises(DBAPIError, match="permission denied"):
+                async with as_alice.begin_nested():
+                    await as_alice.execute(
+                        text(
+                            "insert into billing_webhook_events (event_type, data) "
+                            "values ('payout.paid', '{}')"
+                        )
+                    )
+
+    async def test_a_key_makes_a_second_emission_a_no_op(self, session: AsyncSession) -> None:
+        first = await outbox.emit(session, "payout.paid", {"n": 1}, key="payout:1")
+        second = await outbox.emit(session, "payout.paid", {"n": 2}, key="payout:1")
+        assert first is not None and second is None
+
+    async def test_an_unknown_type_is_a_programming_error(self, session: AsyncSession) -> None:
+        with pytest.raises(ValueError, match="catalogue"):
+            await outbox.emit(session, "track.exploded", {})
+
+    async def test_a_batch_is_one_call(self, session: AsyncSession) -> None:
+        owners = [await make_user(session, f"wh_out_batch{i}") for i in range(3)]
+        made = await outbox.emit_many(
+            session,
+            "revenue.allocated",
+            [outbox.Emission({"i": i}, owner) for i, owner in enumerate(owners)]
+            + [outbox.Emission({"i": 3})],
+        )
+        assert len(made) == 4
+        assert [(await _event(session, m))[1] for m in made] == [*owners, None]
+
+
+class TestFanOutJob:
+    async def test_no_endpoint_no_job_and_the_event_is_settled(self, session: AsyncSession) -> None:
+        before = await session.scalar(FAN_OUT_JOBS)
+        made = await outbox.emit(session, "offering.sold_out", {})
+        assert await session.scalar(FAN_OUT_JOBS) == before
+        unsent = await session.scalar(
+            text("select fanned_out_at is null from billing_webhook_events where id = :i"),
+            {"i": made},
+        )
+        assert unsent is False
+
+    async def test_one_job_per_transaction_however_many_events(self, session: AsyncSession) -> None:
+        await _endpoint(session, None, ["decision.finalized"])
+        before = await session.scalar(FAN_OUT_JOBS)
+        for n in range(3):
+            await outbox.emit(session, "decision.finalized", {"n": n})
+        assert await session.scalar(FAN_OUT_JOBS) == (before or 0) + 1

@@ -42,6 +42,7 @@ async def _event(session: AsyncSession, event_id: uuid.UUID) -> tuple[str, objec
 class TestEmit:
     async def test_a_user_emits_under_row_level_security(self, session: AsyncSession) -> None:
         alice = await make_user(session, "wh_out_alice")
+        await _endpoint(session, alice, ["track.published"])
         async with acting_as(session, alice, app_role="listener") as as_alice:
             made = await outbox.emit(
                 as_alice, "track.published", {"track_id": alice}, owner_id=alice
@@ -72,6 +73,7 @@ class TestEmit:
 
     async def test_a_batch_is_one_call(self, session: AsyncSession) -> None:
         owners = [await make_user(session, f"wh_out_batch{i}") for i in range(3)]
+        await _endpoint(session, None, ["revenue.allocated"])
         made = await outbox.emit_many(
             session,
             "revenue.allocated",
@@ -83,15 +85,31 @@ class TestEmit:
 
 
 class TestFanOutJob:
-    async def test_no_endpoint_no_job_and_the_event_is_settled(self, session: AsyncSession) -> None:
+    async def test_no_endpoint_no_job_and_no_row(self, session: AsyncSession) -> None:
         before = await session.scalar(FAN_OUT_JOBS)
-        made = await outbox.emit(session, "offering.sold_out", {})
+        assert await outbox.emit(session, "offering.sold_out", {}) is None
         assert await session.scalar(FAN_OUT_JOBS) == before
+        assert await session.scalar(text("select count(*) from billing_webhook_events")) == 0
+
+    async def test_a_keyed_event_nobody_wants_is_remembered_as_sent(
+        self, session: AsyncSession
+    ) -> None:
+        made = await outbox.emit(session, "payout.failed", {}, key="payout:9")
         unsent = await session.scalar(
             text("select fanned_out_at is null from billing_webhook_events where id = :i"),
             {"i": made},
         )
         assert unsent is False
+        await _endpoint(session, None, ["payout.failed"])
+        assert await outbox.emit(session, "payout.failed", {}, key="payout:9") is None
+
+    async def test_a_rolled_back_change_takes_its_event_along(self, session: AsyncSession) -> None:
+        await _endpoint(session, None, ["track.published"])
+        change = await session.begin_nested()
+        await outbox.emit(session, "track.published", {"n": 1})
+        await change.rollback()
+        assert await session.scalar(text("select count(*) from billing_webhook_events")) == 0
+        assert await session.scalar(FAN_OUT_JOBS) == 0
 
     async def test_one_job_per_transaction_however_many_events(self, session: AsyncSession) -> None:
         await _endpoint(session, None, ["decision.finalized"])

@@ -4,7 +4,9 @@
 SECURITY DEFINER function, so any caller (a user's request, an admin, a job) writes the outbox
 row in its own transaction without any grant on the table. When some enabled endpoint wants the
 type, it also queues ONE `webhooks.fan_out` job per transaction (a transaction-local setting
-remembers it); otherwise the event is stored as already fanned out.
+remembers it). When no endpoint wants the type, nothing is stored (bulk emitters such as the
+royalty engine then cost one cheap statement), except events with a dedupe key, which are stored
+as already fanned out so the key still refuses a second emission later.
 
 Revision ID: 20261203_webhooks
 Revises: 20261203_listening
@@ -52,6 +54,7 @@ begin
     insert into billing_webhook_events (id, event_type, owner_id, data, dedupe_key, fanned_out_at)
     select billing_webhook_uuid7(), _type, o, d, k, case when _wanted then null else now() end
     from unnest(_data, _owners, _keys) as x(d, o, k)
+    where _wanted or k is not null
     on conflict (event_type, dedupe_key) do nothing
     returning id
   ) select coalesce(array_agg(id), '{}') into _ids from made;

@@ -2,7 +2,8 @@
 
 `emit` works for any caller (a user's request under row-level security, an admin, a job on the
 owner connection): it calls the SECURITY DEFINER function `billing_webhook_emit`, which stores
-the event and, if some enabled endpoint wants its type, queues one fan-out job per transaction.
+the event and queues one fan-out job per transaction, when some enabled endpoint wants its type
+(otherwise an event is dropped, unless it has a dedupe key to remember).
 A rolled-back change rolls its events back with it; a committed one is delivered by the jobs.
 """
 
@@ -64,7 +65,8 @@ async def emit(
     """Write one event about `owner_id` (None: a platform event) in the caller's transaction.
 
     Delivered to the owner's endpoints and to every platform endpoint subscribed to the type.
-    With a `key`, a second event of the same type and key is dropped (returns None)."""
+    Returns the event's id, or None when nothing was stored: a second event of the same type
+    and `key`, or an event without a key that no enabled endpoint wants."""
     made = await emit_many(session, event_type, [Emission(data, owner_id, key)])
     return made[0] if made else None
 

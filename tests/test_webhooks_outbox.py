@@ -117,3 +117,16 @@ class TestFanOutJob:
         for n in range(3):
             await outbox.emit(session, "decision.finalized", {"n": n})
         assert await session.scalar(FAN_OUT_JOBS) == (before or 0) + 1
+
+
+class TestWanted:
+    async def test_a_type_is_wanted_while_an_enabled_endpoint_subscribes(
+        self, session: AsyncSession
+    ) -> None:
+        alice = await make_user(session, "wh_out_wanted")
+        assert await outbox.wanted(session, "generation.completed") is False
+        await _endpoint(session, alice, ["generation.completed"])
+        async with acting_as(session, uuid.uuid4(), app_role="listener") as stranger:
+            assert await outbox.wanted(stranger, "generation.completed") is True
+        await session.execute(text("update billing_webhook_endpoints set status = 'disabled'"))
+        assert await outbox.wanted(session, "generation.completed") is False

@@ -37,6 +37,14 @@ $$;
 """A time-ordered UUID (RFC 9562 version 7) made in SQL, for rows that SQL inserts."""
 
 EMIT = """
+create function billing_webhook_wanted(_type text) returns boolean
+language sql stable security definer set search_path = public, pg_temp as $$
+  select exists (select 1 from billing_webhook_endpoints
+                 where status = 'enabled' and _type = any(events))
+$$;
+revoke all on function billing_webhook_wanted(text) from public;
+grant execute on function billing_webhook_wanted(text) to backbeat_user, backbeat_service;
+
 create function billing_webhook_emit(
   _type text, _data jsonb[], _owners uuid[], _keys text[]
 ) returns uuid[] language plpgsql security definer set search_path = public, pg_temp as $$
@@ -48,8 +56,7 @@ begin
      or cardinality(_data) <> cardinality(_keys) then
     raise exception 'bad webhook emission of %', _type using errcode = '22023';
   end if;
-  _wanted := exists (select 1 from billing_webhook_endpoints
-                     where status = 'enabled' and _type = any(events));
+  _wanted := billing_webhook_wanted(_type);
   with made as (
     insert into billing_webhook_events (id, event_type, owner_id, data, dedupe_key, fanned_out_at)
     select billing_webhook_uuid7(), _type, o, d, k, case when _wanted then null else now() end
@@ -249,4 +256,5 @@ def downgrade() -> None:
     op.drop_table("billing_webhook_events")
     op.drop_table("billing_webhook_endpoints")
     op.execute("drop function if exists billing_webhook_emit(text, jsonb[], uuid[], text[])")
+    op.execute("drop function if exists billing_webhook_wanted(text)")
     op.execute("drop function if exists billing_webhook_uuid7()")

@@ -89,3 +89,11 @@ async def emit_many(
         },
     )
     return list(result.scalar_one())
+
+
+async def wanted(session: AsyncSession, event_type: str) -> bool:
+    """Whether some enabled endpoint subscribes to the type: a bulk emitter asks first and
+    skips building a batch nobody would receive."""
+    return bool(
+        await session.scalar(text("select billing_webhook_wanted(:type)"), {"type": event_type})
+    )

@@ -23,6 +23,8 @@ async def revenue_allocated(
     session: AsyncSession, events: Sequence[EventRow], transfers: Sequence[TransferRow]
 ) -> None:
     """One event per allocated revenue event, written in the batch's one round trip."""
+    if not await outbox.wanted(session, "revenue.allocated"):
+        return
     rows = await session.execute(
         text(
             "select id::text, created_by from catalog_tracks where id = any(cast(:ids as uuid[]))"

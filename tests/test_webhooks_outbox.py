@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.billing import outbox
+from backbeat.billing.fan_out import fan_out_batch
 from tests.rls import acting_as, make_user
 
 FAN_OUT_JOBS = text(
@@ -19,14 +20,18 @@ FAN_OUT_JOBS = text(
 )
 
 
-async def _endpoint(session: AsyncSession, owner: uuid.UUID | None, events: list[str]) -> None:
+async def _endpoint(
+    session: AsyncSession, owner: uuid.UUID | None, events: list[str], status: str = "enabled"
+) -> uuid.UUID:
+    endpoint = uuid.uuid4()
     await session.execute(
         text(
-            "insert into billing_webhook_endpoints (id, owner_id, url, events, secret_sealed) "
-            "values (gen_random_uuid(), :o, 'https://example.com/hook', :e, '\\x00')"
+            "insert into billing_webhook_endpoints (id, owner_id, url, events, secret_sealed, "
+            "status) values (:i, :o, 'https://example.com/hook', :e, '\\x00', :s)"
         ),
-        {"o": owner, "e": events},
+        {"i": endpoint, "o": owner, "e": events, "s": status},
     )
+    return endpoint
 
 
 async def _event(session: AsyncSession, event_id: uuid.UUID) -> tuple[str, object, object]:
@@ -130,3 +135,23 @@ class TestWanted:
             assert await outbox.wanted(stranger, "generation.completed") is True
         await session.execute(text("update billing_webhook_endpoints set status = 'disabled'"))
         assert await outbox.wanted(session, "generation.completed") is False
+
+
+class TestFanOutMatching:
+    async def test_the_owner_and_the_platform_get_it_nobody_else(
+        self, session: AsyncSession
+    ) -> None:
+        alice, bob = [await make_user(session, f"wh_match_{n}") for n in ("alice", "bob")]
+        hers = await _endpoint(session, alice, ["payout.paid"])
+        platform = await _endpoint(session, None, ["payout.paid", "track.published"])
+        await _endpoint(session, bob, ["payout.paid"])
+        await _endpoint(session, alice, ["track.published"])
+        await _endpoint(session, alice, ["payout.paid"], status="disabled")
+        event = await outbox.emit(session, "payout.paid", {}, owner_id=alice)
+        assert await fan_out_batch(session) == (1, 2)
+        targets = await session.scalars(
+            text("select endpoint_id from billing_webhook_deliveries where event_id = :e"),
+            {"e": event},
+        )
+        assert set(targets) == {hers, platform}
+        assert await fan_out_batch(session) == (0, 0)

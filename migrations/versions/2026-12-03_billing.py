@@ -144,6 +144,13 @@ def upgrade() -> None:
         sa.Column("exp_year", sa.Integer(), nullable=True),
         sa.Column("detached_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
+            "source_created",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("source_event_id", sa.Text(), server_default="", nullable=False),
+        sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
             server_default=sa.text("now()"),
@@ -334,6 +341,13 @@ def upgrade() -> None:
         sa.Column("asset", sa.Text(), nullable=False),
         sa.Column("status", sa.Text(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column(
+            "source_created",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("source_event_id", sa.Text(), server_default="", nullable=False),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),

@@ -35,20 +35,23 @@ FLAGS = {
 NAMES = (*LIMITS, *FLAGS)
 _CACHE = "billing.entitlements"
 
+ENTITLING = (
+    f"s.status in ({', '.join(repr(status) for status in ENTITLING_STATUSES)}) "
+    "and (s.provider <> 'manual' or s.current_period_end is null or s.current_period_end > now())"
+)
+"""SQL: subscription `s` grants its plan now (the one definition every billing query uses)."""
+
 _CURRENT_PLAN = text(
-    """
+    f"""
     select code, entitlements from (
       (select p.code, p.entitlements, 0 as rank from billing_subscriptions s
        join billing_plans p on p.id = s.plan_id
-       where s.user_id = :user
-         and s.status = any(cast(:statuses as text[]))
-         and (s.provider <> 'manual' or s.current_period_end is null
-              or s.current_period_end > now())
+       where s.user_id = :user and {ENTITLING}
        order by s.created_at desc, s.id desc limit 1)
       union all
       select code, entitlements, 1 from billing_plans where code = :free
     ) plans order by rank limit 1
-    """
+    """  # noqa: S608 - constants only
 )
 """The plan of the newest entitling subscription, else the free plan: one round trip."""
 
@@ -111,7 +114,7 @@ async def entitlements(session: AsyncSession, user_id: uuid.UUID) -> Entitlement
         row = (
             await session.execute(
                 _CURRENT_PLAN,
-                {"user": user_id, "statuses": list(ENTITLING_STATUSES), "free": FREE_PLAN},
+                {"user": user_id, "free": FREE_PLAN},
             )
         ).first()
         found = Entitlements.of_plan(row[0], row[1]) if row else Entitlements()

@@ -206,6 +206,8 @@ class PaymentMethod(Base):
     exp_month: Mapped[int | None] = mapped_column(Integer)
     exp_year: Mapped[int | None] = mapped_column(Integer)
     detached_at: Mapped[datetime | None]
+    source_created: Mapped[datetime] = _now()
+    source_event_id: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = _now()
 
 
@@ -231,6 +233,8 @@ class Refund(Base):
     asset: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+    source_created: Mapped[datetime] = _now()
+    source_event_id: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = _now()
 
 

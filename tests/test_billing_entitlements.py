@@ -10,7 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.billing import Entitlements, entitlements
+from backbeat.billing.demo import load_billing_demo
 from backbeat.billing.entitlements import forget_entitlements, problems_of, within
+from backbeat.identity.demo import load_demo_users
 from tests.billing_factories import PRO, make_plan, make_subscription
 from tests.rls import acting_as, make_user
 
@@ -108,3 +110,15 @@ async def test_plans_are_public_to_anonymous_callers(session: AsyncSession) -> N
     await make_plan(session, "pro", PRO)
     async with acting_as(session) as anonymous:
         assert await anonymous.scalar(text("select count(*) from billing_plans")) == 1
+
+
+async def test_the_demo_loads_three_plans_and_nova_on_pro_once(session: AsyncSession) -> None:
+    await load_demo_users(session)
+    first = await load_billing_demo(session)
+    assert first == [
+        "3 plans: free, pro, enterprise",
+        "nova@demo.backbeat.local is on pro (a manual grant)",
+    ]
+    assert await load_billing_demo(session) == first
+    count = await session.scalar(text("select count(*) from billing_subscriptions"))
+    assert count == 1

@@ -330,3 +330,50 @@ class TestWebhookEdge:
             response = await client.post("/v1/billing/webhooks/stripe", content=b"{}")
         assert response.status_code == 400
         assert response.json()["code"] == "invalid_signature"
+
+
+class TestAdminPlans:
+    async def test_an_admin_defines_a_plan_and_it_is_listed(
+        self, billing_client: Any, session: AsyncSession
+    ) -> None:
+        body = {
+            "name": "Label",
+            "trial_days": 7,
+            "entitlements": {"studio.collaborators": 50, "live.subscriber_access": True},
+            "prices": [{"interval": "year", "amount_minor": 99000, "asset": "EUR"}],
+        }
+        async with billing_client() as client:
+            _, headers = await user_of(client)
+            admin = await admin_of(client, session)
+            refused = await client.put("/v1/admin/plans/label", json=body, headers=headers)
+            created = await client.put("/v1/admin/plans/label", json=body, headers=admin)
+            changed = await client.put(
+                "/v1/admin/plans/label", json=body | {"name": "Label+"}, headers=admin
+            )
+            listed = (await client.get("/v1/plans")).json()["items"]
+        assert refused.status_code == 403
+        assert created.status_code == 200, created.text
+        plan = created.json()
+        assert plan["entitlements"]["studio.collaborators"] == 50
+        assert plan["entitlements"]["generation.daily_limit"] == 5  # the default
+        assert plan["prices"] == [
+            {"interval": "year", "amount_minor": 99000, "asset": "EUR", "lookup_key": "label_year"}
+        ]
+        assert changed.json()["name"] == "Label+"
+        assert [p["name"] for p in listed if p["code"] == "label"] == ["Label+"]
+
+    @pytest.mark.parametrize(
+        "entitlements",
+        [{"storage.bytes": -1}, {"live.subscriber_access": 1}, {"made.up": True}],
+    )
+    async def test_wrong_entitlements_are_422(
+        self, billing_client: Any, session: AsyncSession, entitlements: dict[str, Any]
+    ) -> None:
+        async with billing_client() as client:
+            admin = await admin_of(client, session)
+            response = await client.put(
+                "/v1/admin/plans/odd",
+                json={"name": "Odd", "entitlements": entitlements},
+                headers=admin,
+            )
+        assert response.status_code == 422

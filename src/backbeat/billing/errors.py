@@ -36,7 +36,7 @@ class MalformedEvent(BadRequest):
 
 
 class AdminsOnly(Forbidden):
-    """Only an admin may grant plans."""
+    """Only an admin may define or grant plans."""
 
 
 class InvalidEntitlements(Unprocessable):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from backbeat.billing import service as billing
 from backbeat.billing.entitlements import entitlements
@@ -17,7 +17,10 @@ from backbeat.billing.schemas import (
     GrantIn,
     InvoiceList,
     PaymentMethodList,
+    PlanCode,
+    PlanIn,
     PlanList,
+    PlanOut,
     SubscriptionOut,
     WebhookReceipt,
 )
@@ -111,3 +114,28 @@ async def grant(body: GrantIn, session: BillingSession, user: CurrentUser) -> Su
         session, body.user_id, body.plan, body.days, actor=user.user_id, actor_role=user.role
     )
     return SubscriptionOut.model_validate(view)
+
+
+@router.put("/admin/plans/{code}", response_model=PlanOut)
+async def put_plan(
+    code: Annotated[PlanCode, Path()], body: PlanIn, session: BillingSession, user: CurrentUser
+) -> Response:
+    """An admin defines a plan or replaces its fields, entitlements and prices (lookup keys
+    `<code>_<interval>`; set `stripe_price_id` or create Stripe prices with those keys)."""
+    prices = [
+        billing.PriceSpec(p.interval, p.amount_minor, p.asset, p.stripe_price_id)
+        for p in body.prices
+    ]
+    found = await billing.put_plan(
+        session,
+        code,
+        body.name,
+        body.entitlements,
+        prices,
+        description=body.description,
+        trial_days=body.trial_days,
+        is_public=body.is_public,
+        sort_order=body.sort_order,
+        actor_role=user.role,
+    )
+    return json_text(found)

@@ -67,6 +67,25 @@ class SubscriptionOut(BaseModel):
     canceled_at: datetime | None
 
 
+class PriceIn(Strict):
+    interval: Interval
+    amount_minor: int = Field(ge=0, le=10**12)
+    asset: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3,5}$")] = "USD"
+    stripe_price_id: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+
+
+class PlanIn(Strict):
+    """PUT /v1/admin/plans/{code}: the whole plan (entitlements not named take the defaults)."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    trial_days: int = Field(default=0, ge=0, le=730)
+    is_public: bool = True
+    sort_order: int = Field(default=0, ge=-1000, le=1000)
+    entitlements: dict[str, EntitlementValue] = Field(default_factory=dict)
+    prices: list[PriceIn] = Field(default_factory=list, max_length=20)
+
+
 class GrantIn(Strict):
     user_id: uuid.UUID
     plan: PlanCode

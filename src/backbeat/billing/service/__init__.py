@@ -5,7 +5,13 @@ from backbeat.billing.service.changes import cancel_subscription, change_subscri
 from backbeat.billing.service.checkout import start_checkout
 from backbeat.billing.service.inbox import Receipt, receive_stripe_event
 from backbeat.billing.service.invoices import my_invoices_json, my_payment_methods_json
-from backbeat.billing.service.plans import PriceSpec, define_plan, plan_by_code, plans_json
+from backbeat.billing.service.plans import (
+    PriceSpec,
+    define_plan,
+    plan_by_code,
+    plans_json,
+    put_plan,
+)
 from backbeat.billing.service.subscriptions import (
     SubscriptionView,
     apply_subscription,
@@ -28,6 +34,7 @@ __all__ = [
     "my_subscription_json",
     "plan_by_code",
     "plans_json",
+    "put_plan",
     "receive_stripe_event",
     "start_checkout",
 ]

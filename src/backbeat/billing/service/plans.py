@@ -8,31 +8,33 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.billing.entitlements import Entitlements, forget_entitlements, problems_of
-from backbeat.billing.errors import InvalidEntitlements, PlanNotFound
+from backbeat.billing.errors import AdminsOnly, InvalidEntitlements, PlanNotFound
 from backbeat.billing.models import Plan, Price
 from backbeat.reads import Read, ReadSession
 
 DEFAULTS = json.dumps(Entitlements().as_mapping())
 
-PLANS_READ = Read("""select json_build_object('items', coalesce(json_agg(json_build_object(
+PLAN_JSON = f"""json_build_object(
   'code', p.code, 'name', p.name, 'description', p.description, 'trial_days', p.trial_days,
-  'entitlements', cast(%(defaults)s as jsonb) || p.entitlements,
+  'entitlements', '{DEFAULTS}'::jsonb || p.entitlements,
   'prices', coalesce((select json_agg(json_build_object('interval', r.interval,
       'amount_minor', r.amount_minor, 'asset', r.asset, 'lookup_key', r.lookup_key)
-      order by r.interval, r.asset) from billing_prices r where r.plan_id = p.id), '[]'))
+      order by r.interval, r.asset) from billing_prices r where r.plan_id = p.id), '[]'))"""  # noqa: S608
+"""A plan as the API shows it: its entitlements over the defaults (a constant), its prices."""
+PLANS_READ = Read(f"""select json_build_object('items', coalesce(json_agg({PLAN_JSON}
   order by p.sort_order, p.code), '[]'))::text
-from billing_plans p where p.is_public""")
-"""Public plans with their prices and entitlements (the plan's over the defaults)."""
+from billing_plans p where p.is_public""")  # noqa: S608 - constants only
+ONE_PLAN = text(f"select {PLAN_JSON}::text from billing_plans p where p.id = :plan")  # noqa: S608
 
 
 async def plans_json(read: ReadSession) -> str:
     """GET /v1/plans: `{items: [...]}`."""
-    found = await read.one(PLANS_READ, defaults=DEFAULTS)
+    found = await read.one(PLANS_READ)
     assert found is not None  # an aggregate always returns its row
     return found
 
@@ -140,3 +142,33 @@ async def _define_price(
             set_={"amount_minor": spec.amount_minor, "stripe_price_id": spec.provider_price_id},
         )
     )
+
+
+async def put_plan(
+    session: AsyncSession,
+    code: str,
+    name: str,
+    entitlements: Mapping[str, Any],
+    prices: Sequence[PriceSpec],
+    *,
+    description: str,
+    trial_days: int,
+    is_public: bool,
+    sort_order: int,
+    actor_role: str,
+) -> str:
+    """An admin defines or updates a plan; the plan as the API shows it."""
+    if actor_role != "admin":
+        raise AdminsOnly("Only an admin may define plans.")
+    plan_id = await define_plan(
+        session,
+        code,
+        name,
+        entitlements,
+        prices,
+        description=description,
+        trial_days=trial_days,
+        is_public=is_public,
+        sort_order=sort_order,
+    )
+    return str(await session.scalar(ONE_PLAN, {"plan": plan_id}))

@@ -6,28 +6,26 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
 import stripe
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from backbeat.app import create_app
-from backbeat.db import Database
-from tests.conftest import rollback_database, settings_for_tests
+from tests.identity.conftest import client_with
+from tests.identity.factories import ClientFactory
 from tests.servers import serving
 
 WEBHOOK_SECRET = "whsec_test_backbeat"
 API_KEY = "sk_test_backbeat"
+__all__ = ["client_with"]
 _ids = itertools.count(1)
 PERIOD_START = 1_780_000_000
 PERIOD_END = PERIOD_START + 30 * 86400
@@ -109,37 +107,17 @@ def fake_stripe() -> Iterator[tuple[FakeStripe, str]]:
 
 @pytest.fixture
 def billing_client(
-    database: Database, connection: AsyncConnection, fake_stripe: tuple[FakeStripe, str]
-) -> Any:
+    client_with: ClientFactory, fake_stripe: tuple[FakeStripe, str]
+) -> ClientFactory:
     """`async with billing_client(**settings) as client`: an app whose Stripe is the fake."""
 
-    @asynccontextmanager
-    async def make(**overrides: object) -> AsyncIterator[httpx.AsyncClient]:
-        values: dict[str, object] = {
+    def make(**overrides: object) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+        stripe_settings: dict[str, object] = {
             "stripe_api_key": API_KEY,
             "stripe_webhook_secret": WEBHOOK_SECRET,
             "stripe_api_base": fake_stripe[1],
-            **overrides,
         }
-        app = create_app(
-            settings_for_tests(**values), database=rollback_database(database, connection)
-        )
-
-        async def back_to_owner(response: httpx.Response) -> None:
-            await connection.execute(
-                text("reset role; select set_config('request.jwt.claims', '', true)")
-            )
-
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=transport,
-                base_url="http://testserver",
-                event_hooks={"response": [back_to_owner]},
-            ) as http,
-        ):
-            yield http
+        return client_with(**(stripe_settings | overrides))
 
     return make
 

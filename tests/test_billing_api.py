@@ -16,6 +16,7 @@ from tests.billing_factories import PRO, make_plan
 from tests.billing_support import (
     FakeStripe,
     billing_client,
+    client_with,
     event,
     fake_stripe,
     next_id,
@@ -24,7 +25,7 @@ from tests.billing_support import (
 )
 from tests.identity.factories import bearer, sign_in, signup
 
-__all__ = ["billing_client", "fake_stripe"]
+__all__ = ["billing_client", "client_with", "fake_stripe"]
 Client = httpx.AsyncClient
 
 

@@ -20,6 +20,7 @@ from backbeat.billing.service import receive_stripe_event
 from tests.billing_factories import PRO, make_plan
 from tests.billing_support import (
     billing_client,
+    client_with,
     event,
     fake_stripe,
     signature,
@@ -28,7 +29,7 @@ from tests.billing_support import (
 )
 from tests.rls import make_user
 
-__all__ = ["billing_client", "fake_stripe"]
+__all__ = ["billing_client", "client_with", "fake_stripe"]
 WEBHOOK = "/v1/billing/webhooks/stripe"
 T0 = 1_790_000_000
 

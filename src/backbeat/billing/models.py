@@ -59,6 +59,14 @@ def _user_fk(**kwargs: Any) -> Any:
     return mapped_column(ForeignKey("identity_users.id", ondelete="CASCADE"), **kwargs)
 
 
+class Versioned:
+    """A mirror of a provider object: the version of the provider's state last applied (its
+    event's `created`, then the event id); only a newer version writes it again."""
+
+    source_created: Mapped[datetime] = _now()
+    source_event_id: Mapped[str] = mapped_column(Text, server_default="")
+
+
 class Plan(Base):
     """A plan users subscribe to, and the entitlements it grants (name → integer, boolean or
     null for unlimited)."""
@@ -112,12 +120,8 @@ class Customer(Base):
     created_at: Mapped[datetime] = _now()
 
 
-class Subscription(Base):
-    """A user's subscription to a plan, mirrored from its provider.
-
-    `source_created`/`source_event_id` is the version of the provider's state last applied:
-    an event older than it (Stripe's `created`, then the event id) never moves state back.
-    """
+class Subscription(Versioned, Base):
+    """A user's subscription to a plan, mirrored from its provider (manual: granted here)."""
 
     __tablename__ = "billing_subscriptions"
     __table_args__ = (
@@ -144,13 +148,11 @@ class Subscription(Base):
     granted_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("identity_users.id", ondelete="SET NULL")
     )
-    source_created: Mapped[datetime] = _now()
-    source_event_id: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = _now()
     updated_at: Mapped[datetime] = _now()
 
 
-class Invoice(Base):
+class Invoice(Versioned, Base):
     """An invoice mirrored from the provider; `proration_minor` sums its proration lines."""
 
     __tablename__ = "billing_invoices"
@@ -181,12 +183,10 @@ class Invoice(Base):
     period_end: Mapped[datetime | None]
     hosted_invoice_url: Mapped[str | None] = mapped_column(Text)
     charge_id: Mapped[str | None] = mapped_column(Text)
-    source_created: Mapped[datetime] = _now()
-    source_event_id: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = _now()
 
 
-class PaymentMethod(Base):
+class PaymentMethod(Versioned, Base):
     """A reference to a payment method the provider holds: brand, last 4, expiry; never card
     data."""
 
@@ -206,12 +206,10 @@ class PaymentMethod(Base):
     exp_month: Mapped[int | None] = mapped_column(Integer)
     exp_year: Mapped[int | None] = mapped_column(Integer)
     detached_at: Mapped[datetime | None]
-    source_created: Mapped[datetime] = _now()
-    source_event_id: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = _now()
 
 
-class Refund(Base):
+class Refund(Versioned, Base):
     """Money given back on a charge (and its invoice, when known)."""
 
     __tablename__ = "billing_refunds"
@@ -233,8 +231,6 @@ class Refund(Base):
     asset: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
-    source_created: Mapped[datetime] = _now()
-    source_event_id: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = _now()
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.billing.models import INVOICE_STATUSES, Invoice, PaymentMethod, Refund, Subscription
-from backbeat.billing.service.subscriptions import find_user, older_than
+from backbeat.billing.service.mirror import older_than, upsert_newer
+from backbeat.billing.service.subscriptions import find_user
 from backbeat.billing.stripe_objects import InvoiceState, PaymentMethodRef, RefundState, Version
 from backbeat.reads import Read, ReadSession
 
@@ -46,10 +46,6 @@ async def my_payment_methods_json(read: ReadSession) -> str:
     return found
 
 
-def _newer(statement: Insert, table: type[Invoice | PaymentMethod | Refund]) -> ColumnElement[bool]:
-    return older_than(table, statement.excluded.source_created, statement.excluded.source_event_id)
-
-
 async def apply_invoice(
     session: AsyncSession, provider: str, state: InvoiceState, version: Version
 ) -> str:
@@ -69,20 +65,12 @@ async def apply_invoice(
     fields = {
         "subscription_id": subscription.id if subscription else None,
         **{name: getattr(state, name) for name in _INVOICE_FIELDS},
-        "source_created": version.created,
-        "source_event_id": version.event_id,
     }
-    statement = insert(Invoice).values(
-        user_id=user_id, provider=provider, external_id=state.external_id, **fields
+    key = {"user_id": user_id, "provider": provider, "external_id": state.external_id}
+    written = await upsert_newer(
+        session, Invoice, "uq_billing_invoices_external", key, fields, version
     )
-    written = await session.scalar(
-        statement.on_conflict_do_update(
-            constraint="uq_billing_invoices_external",
-            set_=fields,
-            where=_newer(statement, Invoice),
-        ).returning(Invoice.id)
-    )
-    return "applied" if written is not None else "stale"
+    return "applied" if written else "stale"
 
 
 _INVOICE_FIELDS = (
@@ -116,20 +104,12 @@ async def apply_payment_method(
         "exp_month": ref.exp_month,
         "exp_year": ref.exp_year,
         "detached_at": None,
-        "source_created": version.created,
-        "source_event_id": version.event_id,
     }
-    statement = insert(PaymentMethod).values(
-        user_id=user_id, provider=provider, external_id=ref.external_id, **fields
+    key = {"user_id": user_id, "provider": provider, "external_id": ref.external_id}
+    written = await upsert_newer(
+        session, PaymentMethod, "uq_billing_payment_methods_external", key, fields, version
     )
-    written = await session.scalar(
-        statement.on_conflict_do_update(
-            constraint="uq_billing_payment_methods_external",
-            set_=fields,
-            where=_newer(statement, PaymentMethod),
-        ).returning(PaymentMethod.id)
-    )
-    return "applied" if written is not None else "stale"
+    return "applied" if written else "stale"
 
 
 async def detach_payment_method(
@@ -197,17 +177,9 @@ async def _upsert_refund(
         "asset": refund.asset,
         "status": refund.status,
         "reason": refund.reason,
-        "source_created": version.created,
-        "source_event_id": version.event_id,
     }
-    statement = insert(Refund).values(
-        user_id=user_id, provider=provider, external_id=refund.external_id, **fields
-    )
-    await session.execute(
-        statement.on_conflict_do_update(
-            constraint="uq_billing_refunds_external", set_=fields, where=_newer(statement, Refund)
-        )
-    )
+    key = {"user_id": user_id, "provider": provider, "external_id": refund.external_id}
+    await upsert_newer(session, Refund, "uq_billing_refunds_external", key, fields, version)
 
 
 async def _sum_refunds(session: AsyncSession, invoice_id: uuid.UUID) -> None:

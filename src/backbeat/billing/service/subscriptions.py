@@ -6,14 +6,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, select, text, tuple_, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.billing.entitlements import ENTITLING, FREE_PLAN, forget_entitlements
 from backbeat.billing.models import SUBSCRIPTION_STATUSES, Customer, Plan, Subscription
+from backbeat.billing.service.mirror import upsert_newer
 from backbeat.billing.service.plans import plan_for_price
 from backbeat.billing.stripe_objects import SubscriptionState, Version
 from backbeat.identity.models import User
@@ -119,11 +119,6 @@ async def link_customer(
     )
 
 
-def older_than(table: Any, created: Any, event_id: Any) -> ColumnElement[bool]:
-    """SQL: the row's version is older than (created, event_id) (a row-value comparison)."""
-    return tuple_(table.source_created, table.source_event_id) < tuple_(created, event_id)
-
-
 def _fields(state: SubscriptionState, plan_id: uuid.UUID) -> dict[str, object]:
     return {
         "plan_id": plan_id,
@@ -152,23 +147,16 @@ async def apply_subscription(
     plan = await plan_for_price(session, state.lookup_key, state.price_id)
     if plan is None:
         return "unknown_plan"
-    fields = _fields(state, plan.id) | {
-        "source_created": version.created,
-        "source_event_id": version.event_id,
-    }
-    statement = insert(Subscription).values(
-        user_id=user_id, provider=provider, external_id=state.external_id, **fields
-    )
-    newer = older_than(
-        Subscription, statement.excluded.source_created, statement.excluded.source_event_id
-    )
-    written = await session.scalar(
-        statement.on_conflict_do_update(
-            constraint="uq_billing_subscriptions_external", set_=fields, where=newer
-        ).returning(Subscription.id)
+    written = await upsert_newer(
+        session,
+        Subscription,
+        "uq_billing_subscriptions_external",
+        {"user_id": user_id, "provider": provider, "external_id": state.external_id},
+        _fields(state, plan.id),
+        version,
     )
     forget_entitlements(session)
-    return "applied" if written is not None else "stale"
+    return "applied" if written else "stale"
 
 
 async def preview(

@@ -58,8 +58,7 @@ async def my_subscription(read: DbRead, user: CurrentUser) -> Response:
 @router.post("/me/subscription/cancel")
 async def cancel(session: BillingSession, user: CurrentUser, ctx: Billing) -> SubscriptionOut:
     """Cancel at the end of the current period (the plan lasts until then)."""
-    view = await billing.cancel_subscription(session, ctx.provider, actor=user.user_id)
-    return SubscriptionOut.model_validate(view)
+    return await billing.cancel_subscription(session, ctx.provider, actor=user.user_id)
 
 
 @router.post("/me/subscription/change")
@@ -67,8 +66,7 @@ async def change(
     body: ChangeIn, session: BillingSession, user: CurrentUser, ctx: Billing
 ) -> SubscriptionOut:
     """Move to another plan; Stripe prorates (see the next invoice's proration_minor)."""
-    view = await billing.change_subscription(session, ctx.provider, body.plan, actor=user.user_id)
-    return SubscriptionOut.model_validate(view)
+    return await billing.change_subscription(session, ctx.provider, body.plan, actor=user.user_id)
 
 
 @router.post("/billing/webhooks/stripe")
@@ -110,10 +108,9 @@ async def my_entitlements(session: DbSession, user: CurrentUser) -> Entitlements
 @router.post("/admin/subscriptions", status_code=status.HTTP_201_CREATED)
 async def grant(body: GrantIn, session: BillingSession, user: CurrentUser) -> SubscriptionOut:
     """An admin grants a plan (the manual provider), for some days or until revoked."""
-    view = await billing.grant_plan(
+    return await billing.grant_plan(
         session, body.user_id, body.plan, body.days, actor=user.user_id, actor_role=user.role
     )
-    return SubscriptionOut.model_validate(view)
 
 
 @router.put("/admin/plans/{code}", response_model=PlanOut)

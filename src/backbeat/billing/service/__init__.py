@@ -13,7 +13,6 @@ from backbeat.billing.service.plans import (
     put_plan,
 )
 from backbeat.billing.service.subscriptions import (
-    SubscriptionView,
     apply_subscription,
     current_subscription,
     my_subscription_json,
@@ -22,7 +21,6 @@ from backbeat.billing.service.subscriptions import (
 __all__ = [
     "PriceSpec",
     "Receipt",
-    "SubscriptionView",
     "apply_subscription",
     "cancel_subscription",
     "change_subscription",

@@ -21,9 +21,9 @@ from backbeat.billing.errors import (
 )
 from backbeat.billing.models import Subscription
 from backbeat.billing.providers import PaymentProvider
+from backbeat.billing.schemas import SubscriptionOut
 from backbeat.billing.service.plans import plan_by_code, price_of
 from backbeat.billing.service.subscriptions import (
-    SubscriptionView,
     current_subscription,
     preview,
     view_of,
@@ -48,7 +48,7 @@ def _remote(provider: PaymentProvider | None, subscription: Subscription) -> Pay
 
 async def cancel_subscription(
     session: AsyncSession, provider: PaymentProvider | None, *, actor: uuid.UUID
-) -> SubscriptionView:
+) -> SubscriptionOut:
     """Stop renewing: the plan lasts until the current period ends."""
     subscription = await _current(session, actor)
     if subscription.provider == MANUAL:
@@ -63,7 +63,7 @@ async def cancel_subscription(
 
 async def change_subscription(
     session: AsyncSession, provider: PaymentProvider | None, plan_code: str, *, actor: uuid.UUID
-) -> SubscriptionView:
+) -> SubscriptionOut:
     """Move to another plan at the same interval; Stripe prorates and reports it on the next
     invoice (proration_minor). Back to free is a cancel, not a change."""
     if plan_code == FREE_PLAN:
@@ -94,7 +94,7 @@ async def grant_plan(
     *,
     actor: uuid.UUID,
     actor_role: str,
-) -> SubscriptionView:
+) -> SubscriptionOut:
     """An admin's grant through the manual provider: active now, for `days` (None: until
     revoked); it is the user's newest subscription, so it decides their entitlements."""
     if actor_role != "admin":

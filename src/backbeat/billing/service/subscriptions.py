@@ -4,7 +4,6 @@ users and customers they belong to."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select, text, update
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.billing.entitlements import ENTITLING, FREE_PLAN, forget_entitlements
 from backbeat.billing.models import SUBSCRIPTION_STATUSES, Customer, Plan, Subscription
+from backbeat.billing.schemas import SubscriptionOut
 from backbeat.billing.service.mirror import upsert_newer
 from backbeat.billing.service.plans import plan_for_price
 from backbeat.billing.stripe_objects import SubscriptionState, Version
@@ -33,21 +33,6 @@ MY_SUBSCRIPTION = Read(f"""select coalesce((select json_build_object({SUBSCRIPTI
 """The caller's current subscription, or the free plan when none grants one."""
 
 
-@dataclass(frozen=True)
-class SubscriptionView:
-    """A subscription as the API shows it."""
-
-    plan: str
-    status: str
-    provider: str | None
-    interval: str | None
-    current_period_start: datetime | None
-    current_period_end: datetime | None
-    cancel_at_period_end: bool
-    trial_end: datetime | None
-    canceled_at: datetime | None
-
-
 async def my_subscription_json(read: ReadSession) -> str:
     """GET /v1/me/subscription."""
     found = await read.one(MY_SUBSCRIPTION, free=FREE_PLAN)
@@ -55,10 +40,10 @@ async def my_subscription_json(read: ReadSession) -> str:
     return found
 
 
-async def view_of(session: AsyncSession, subscription: Subscription) -> SubscriptionView:
+async def view_of(session: AsyncSession, subscription: Subscription) -> SubscriptionOut:
     """The view of a subscription row (its plan's code looked up)."""
     code = await session.scalar(select(Plan.code).where(Plan.id == subscription.plan_id))
-    return SubscriptionView(
+    return SubscriptionOut(
         plan=str(code),
         status=subscription.status,
         provider=subscription.provider,

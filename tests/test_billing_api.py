@@ -96,7 +96,7 @@ class TestSubscriptionEndToEnd:
         async with billing_client() as client:
             _, headers = await user_of(client)
             response = await client.get("/v1/me/subscription", headers=headers)
-        assert response.json()["plan"] == "free"
+        assert (response.json()["plan"], response.json()["id"]) == ("free", None)
         assert response.json()["cancel_at_period_end"] is False
 
     async def test_checkout_webhook_entitlement_cancel(
@@ -286,6 +286,12 @@ class TestAdminGrants:
             granted = await client.post("/v1/admin/subscriptions", json=body, headers=admin)
             mine = (await client.get("/v1/me/entitlements", headers=headers)).json()
             canceled = await client.post("/v1/me/subscription/cancel", headers=headers)
+            revoke = f"/v1/admin/subscriptions/{granted.json()['id']}/revoke"
+            not_theirs = await client.post(revoke, headers=headers)
+            revoked = await client.post(revoke, headers=admin)
+            after = (await client.get("/v1/me/entitlements", headers=headers)).json()
+        assert (not_theirs.status_code, revoked.status_code) == (403, 200)
+        assert revoked.json()["status"] == "canceled" and after["plan"] == "free"
         assert refused.status_code == 403
         assert granted.status_code == 201, granted.text
         assert (granted.json()["plan"], granted.json()["provider"]) == ("enterprise", "manual")

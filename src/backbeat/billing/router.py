@@ -3,6 +3,7 @@ Stripe's webhooks and admin grants."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
@@ -111,6 +112,14 @@ async def grant(body: GrantIn, session: BillingSession, user: CurrentUser) -> Su
     return await billing.grant_plan(
         session, body.user_id, body.plan, body.days, actor=user.user_id, actor_role=user.role
     )
+
+
+@router.post("/admin/subscriptions/{subscription_id}/revoke")
+async def revoke(
+    subscription_id: uuid.UUID, session: BillingSession, user: CurrentUser
+) -> SubscriptionOut:
+    """An admin ends a manual grant now (the user falls back to their other plan, or free)."""
+    return await billing.revoke_grant(session, subscription_id, actor_role=user.role)
 
 
 @router.put("/admin/plans/{code}", response_model=PlanOut)

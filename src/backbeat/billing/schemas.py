@@ -52,10 +52,9 @@ class ChangeIn(Strict):
 
 
 class SubscriptionOut(BaseModel):
-    """The caller's subscription; the free plan (status active, no provider) when none."""
+    """The caller's subscription; the free plan (no id, status active, no provider) when none."""
 
-    model_config = ConfigDict(from_attributes=True)
-
+    id: uuid.UUID | None
     plan: str
     status: str
     provider: str | None

@@ -1,7 +1,12 @@
 """Billing use cases: plans, checkout, subscriptions and their changes, the provider inbox,
 invoices, payment methods and refunds."""
 
-from backbeat.billing.service.changes import cancel_subscription, change_subscription, grant_plan
+from backbeat.billing.service.changes import (
+    cancel_subscription,
+    change_subscription,
+    grant_plan,
+    revoke_grant,
+)
 from backbeat.billing.service.checkout import start_checkout
 from backbeat.billing.service.inbox import Receipt, receive_stripe_event
 from backbeat.billing.service.invoices import my_invoices_json, my_payment_methods_json
@@ -34,5 +39,6 @@ __all__ = [
     "plans_json",
     "put_plan",
     "receive_stripe_event",
+    "revoke_grant",
     "start_checkout",
 ]

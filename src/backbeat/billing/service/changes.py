@@ -117,3 +117,21 @@ async def grant_plan(
     await session.flush()
     forget_entitlements(session)
     return await view_of(session, subscription)
+
+
+async def revoke_grant(
+    session: AsyncSession, subscription_id: uuid.UUID, *, actor_role: str
+) -> SubscriptionOut:
+    """An admin ends a manual grant now (a Stripe subscription is canceled at Stripe)."""
+    if actor_role != "admin":
+        raise AdminsOnly("Only an admin may revoke a grant.")
+    subscription = await session.get(Subscription, subscription_id, with_for_update=True)
+    if subscription is None or subscription.provider != MANUAL:
+        raise NoSubscription(f"There is no manual grant {subscription_id}.")
+    now = datetime.now(UTC)
+    if subscription.status != "canceled":
+        subscription.status = "canceled"
+        subscription.canceled_at = subscription.ended_at = subscription.updated_at = now
+        await session.flush()
+        forget_entitlements(session)
+    return await view_of(session, subscription)

@@ -19,13 +19,13 @@ from backbeat.billing.stripe_objects import SubscriptionState, Version
 from backbeat.identity.models import User
 from backbeat.reads import Read, ReadSession
 
-SUBSCRIPTION_FIELDS = """'plan', p.code, 'status', s.status, 'provider', s.provider,
+SUBSCRIPTION_FIELDS = """'id', s.id, 'plan', p.code, 'status', s.status, 'provider', s.provider,
   'interval', s.interval, 'current_period_start', s.current_period_start,
   'current_period_end', s.current_period_end, 'cancel_at_period_end', s.cancel_at_period_end,
   'trial_end', s.trial_end, 'canceled_at', s.canceled_at"""
-FREE_FIELDS = """'plan', %(free)s::text, 'status', 'active', 'provider', null, 'interval', null,
-  'current_period_start', null, 'current_period_end', null, 'cancel_at_period_end', false,
-  'trial_end', null, 'canceled_at', null"""
+FREE_FIELDS = """'id', null, 'plan', %(free)s::text, 'status', 'active', 'provider', null,
+  'interval', null, 'current_period_start', null, 'current_period_end', null,
+  'cancel_at_period_end', false, 'trial_end', null, 'canceled_at', null"""
 MY_SUBSCRIPTION = Read(f"""select coalesce((select json_build_object({SUBSCRIPTION_FIELDS})
   from billing_subscriptions s join billing_plans p on p.id = s.plan_id
   where s.user_id = (select auth.uid()) and {ENTITLING}
@@ -44,6 +44,7 @@ async def view_of(session: AsyncSession, subscription: Subscription) -> Subscrip
     """The view of a subscription row (its plan's code looked up)."""
     code = await session.scalar(select(Plan.code).where(Plan.id == subscription.plan_id))
     return SubscriptionOut(
+        id=subscription.id,
         plan=str(code),
         status=subscription.status,
         provider=subscription.provider,

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.billing import Entitlements
 from tests.billing_factories import PRO, make_plan
 from tests.billing_support import (
     FakeStripe,
@@ -384,3 +385,10 @@ class TestAdminPlans:
                 headers=admin,
             )
         assert response.status_code == 422
+
+
+async def test_without_any_plan_the_defaults_are_shown(billing_client: Any) -> None:
+    async with billing_client() as client:
+        _, headers = await user_of(client)
+        shown = (await client.get("/v1/me/entitlements", headers=headers)).json()
+    assert shown == {"plan": "free", "entitlements": Entitlements().as_mapping()}

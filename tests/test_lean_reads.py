@@ -16,7 +16,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.app import create_app
+from backbeat.billing import entitlements
 from backbeat.billing.schemas import (
+    EntitlementsOut,
     InvoiceList,
     InvoiceOut,
     PaymentMethodList,
@@ -120,6 +122,12 @@ class TestHotReadsMatchTheirResponseModels:
         methods = (await client.get("/v1/me/payment-methods", headers=user.headers)).text
         (method,) = assert_matches(PaymentMethodList, methods)["items"]
         assert set(method) == set(PaymentMethodOut.model_fields)
+        lean = (await client.get("/v1/me/entitlements", headers=user.headers)).text
+        granted = await entitlements(session, user.id)
+        assert assert_matches(EntitlementsOut, lean) == {
+            "plan": "pro",
+            "entitlements": granted.as_mapping(),
+        }
 
 
 def _parent(track: dict[str, Any]) -> dict[str, Any]:

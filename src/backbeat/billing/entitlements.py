@@ -9,6 +9,7 @@ also until its period ends), else the plan coded `free`, else the defaults alone
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.billing.models import ENTITLING_STATUSES
+from backbeat.reads import Read, ReadSession
 
 FREE_PLAN = "free"
 LIMITS = {
@@ -41,17 +43,16 @@ ENTITLING = (
 )
 """SQL: subscription `s` grants its plan now (the one definition every billing query uses)."""
 
+_PLANS = f"""(select p.code, p.entitlements, 0 as rank from billing_subscriptions s
+   join billing_plans p on p.id = s.plan_id
+   where s.user_id = {{user}} and {ENTITLING}
+   order by s.created_at desc, s.id desc limit 1)
+  union all
+  select code, entitlements, 1 from billing_plans where code = '{FREE_PLAN}'"""  # noqa: S608
 _CURRENT_PLAN = text(
-    f"""
-    select code, entitlements from (
-      (select p.code, p.entitlements, 0 as rank from billing_subscriptions s
-       join billing_plans p on p.id = s.plan_id
-       where s.user_id = :user and {ENTITLING}
-       order by s.created_at desc, s.id desc limit 1)
-      union all
-      select code, entitlements, 1 from billing_plans where code = :free
-    ) plans order by rank limit 1
-    """  # noqa: S608 - constants only
+    "select code, entitlements from ("  # noqa: S608 - constants only
+    + _PLANS.format(user=":user")
+    + ") plans order by rank limit 1"
 )
 """The plan of the newest entitling subscription, else the free plan: one round trip."""
 
@@ -114,7 +115,7 @@ async def entitlements(session: AsyncSession, user_id: uuid.UUID) -> Entitlement
         row = (
             await session.execute(
                 _CURRENT_PLAN,
-                {"user": user_id, "free": FREE_PLAN},
+                {"user": user_id},
             )
         ).first()
         found = Entitlements.of_plan(row[0], row[1]) if row else Entitlements()
@@ -125,3 +126,23 @@ async def entitlements(session: AsyncSession, user_id: uuid.UUID) -> Entitlement
 def forget_entitlements(session: AsyncSession) -> None:
     """Drop the session's cached entitlements (after a change to subscriptions or plans)."""
     session.info.pop(_CACHE, None)
+
+
+DEFAULTS_JSON = json.dumps(Entitlements().as_mapping())
+"""The defaults, as the JSON a plan's entitlements are merged over."""
+MY_ENTITLEMENTS = Read(
+    "select coalesce((select json_build_object('plan', code, 'entitlements', "  # noqa: S608
+    f"'{DEFAULTS_JSON}'::jsonb || entitlements) from ("
+    + _PLANS.format(user="(select auth.uid())")
+    + f") plans order by rank limit 1), json_build_object('plan', '{FREE_PLAN}', "
+    f"'entitlements', '{DEFAULTS_JSON}'::jsonb))::text"
+)
+"""GET /v1/me/entitlements in one round trip: the same plan choice and defaults as
+`entitlements()` (plans are checked when defined, so their values have the right types)."""
+
+
+async def my_entitlements_json(read: ReadSession) -> str:
+    """The caller's entitlements as the API shows them."""
+    found = await read.one(MY_ENTITLEMENTS)
+    assert found is not None  # coalesce always gives a row
+    return found

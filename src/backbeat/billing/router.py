@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from backbeat.billing import service as billing
-from backbeat.billing.entitlements import entitlements
+from backbeat.billing.entitlements import my_entitlements_json
 from backbeat.billing.schemas import (
     ChangeIn,
     CheckoutIn,
@@ -99,11 +99,10 @@ async def my_payment_methods(read: DbRead, user: CurrentUser) -> Response:
     return json_text(await billing.my_payment_methods_json(read))
 
 
-@router.get("/me/entitlements")
-async def my_entitlements(session: DbSession, user: CurrentUser) -> EntitlementsOut:
+@router.get("/me/entitlements", response_model=EntitlementsOut)
+async def my_entitlements(read: DbRead, user: CurrentUser) -> Response:
     """What your plan grants now (null: unlimited)."""
-    found = await entitlements(session, user.user_id)
-    return EntitlementsOut(plan=found.plan, entitlements=found.as_mapping())
+    return json_text(await my_entitlements_json(read))
 
 
 @router.post("/admin/subscriptions", status_code=status.HTTP_201_CREATED)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,16 +11,14 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.billing.entitlements import Entitlements, forget_entitlements, problems_of
+from backbeat.billing.entitlements import DEFAULTS_JSON, forget_entitlements, problems_of
 from backbeat.billing.errors import AdminsOnly, InvalidEntitlements, PlanNotFound
 from backbeat.billing.models import Plan, Price
 from backbeat.reads import Read, ReadSession
 
-DEFAULTS = json.dumps(Entitlements().as_mapping())
-
 PLAN_JSON = f"""json_build_object(
   'code', p.code, 'name', p.name, 'description', p.description, 'trial_days', p.trial_days,
-  'entitlements', '{DEFAULTS}'::jsonb || p.entitlements,
+  'entitlements', '{DEFAULTS_JSON}'::jsonb || p.entitlements,
   'prices', coalesce((select json_agg(json_build_object('interval', r.interval,
       'amount_minor', r.amount_minor, 'asset', r.asset, 'lookup_key', r.lookup_key)
       order by r.interval, r.asset) from billing_prices r where r.plan_id = p.id), '[]'))"""  # noqa: S608

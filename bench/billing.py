@@ -7,8 +7,6 @@ plans, demo user nova's subscription (pro, a manual grant) and her entitlements.
 
 from __future__ import annotations
 
-from typing import Any
-
 from backbeat.billing.entitlements import FREE_PLAN, MY_ENTITLEMENTS
 from backbeat.billing.service.plans import PLANS_READ
 from backbeat.billing.service.subscriptions import MY_SUBSCRIPTION
@@ -23,13 +21,12 @@ from bench.http import (
     load_demo,
     raw,
     run_once,
-    sample_rows,
 )
 from bench.support import migrated_database, ratio_line
 from bench.wrk import WrkResult, pinning_note
 
 
-def endpoints(rows: dict[str, Any]) -> list[Endpoint]:
+def endpoints() -> list[Endpoint]:
     return [
         Endpoint("GET /v1/plans (anonymous)", "/v1/plans", False, PLANS_READ, {}),
         Endpoint(
@@ -55,7 +52,7 @@ def run() -> list[str]:
     ours: list[WrkResult] = []
     with migrated_database("backbeat_bench_billing") as urls:
         load_demo(urls)
-        points = endpoints(sample_rows(urls))
+        points = endpoints()
         with api_target(urls, points) as (api, claims):
             spec_json = baseline_spec(urls, claims, points)
             with bare_target(spec_json, points) as bare:

@@ -16,6 +16,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.app import create_app
+from backbeat.billing import entitlements
+from backbeat.billing.schemas import (
+    EntitlementsOut,
+    InvoiceList,
+    InvoiceOut,
+    PaymentMethodList,
+    PaymentMethodOut,
+    PlanList,
+    PlanOut,
+    SubscriptionOut,
+)
 from backbeat.catalog.schemas import CreatorStoreOut, LineageOut, TrackOut, TrackPage
 from backbeat.db import ANONYMOUS, Claims, Database, apply_claims
 from backbeat.embedded import DatabaseUrls
@@ -23,6 +34,7 @@ from backbeat.health import Readiness
 from backbeat.identity.schemas import PublicProfile, UserOut
 from backbeat.reads import PRELUDE_READ, PoolReader, Read
 from backbeat.royalties.schemas import BalancesOut
+from tests.billing_factories import PRO, make_plan, make_subscription
 from tests.catalog.factories import User, new_track, new_user
 from tests.conftest import settings_for_tests
 from tests.rls import acting_as
@@ -83,6 +95,39 @@ class TestHotReadsMatchTheirResponseModels:
         assert assert_matches(Readiness, (await client.get("/readyz")).text)["database"] is True
         balances = (await client.get("/v1/me/balances", headers=user.headers)).text
         assert assert_matches(BalancesOut, balances) == {"balances": []}  # values: royalties tests
+
+    async def test_billing_reads(self, client: httpx.AsyncClient, session: AsyncSession) -> None:
+        user = await new_user(client)
+        free = assert_matches(
+            SubscriptionOut, (await client.get("/v1/me/subscription", headers=user.headers)).text
+        )
+        assert free["plan"] == "free"
+        plan = await make_plan(session, "pro", PRO)
+        await make_subscription(session, user.id, plan)
+        for statement in (
+            "insert into billing_invoices (id, user_id, provider, external_id, asset, "
+            "subtotal_minor, total_minor, status) values (gen_random_uuid(), :u, 'stripe', "
+            "'in_lean', 'USD', 900, 900, 'paid')",
+            "insert into billing_payment_methods (id, user_id, provider, external_id, kind) "
+            "values (gen_random_uuid(), :u, 'stripe', 'pm_lean', 'card')",
+        ):
+            await session.execute(text(statement), {"u": user.id})
+        plans = assert_matches(PlanList, (await client.get("/v1/plans")).text)["items"]
+        assert set(plans[0]) == set(PlanOut.model_fields)
+        mine = (await client.get("/v1/me/subscription", headers=user.headers)).text
+        assert assert_matches(SubscriptionOut, mine)["plan"] == "pro"
+        invoices = (await client.get("/v1/me/invoices", headers=user.headers)).text
+        (invoice,) = assert_matches(InvoiceList, invoices)["items"]
+        assert set(invoice) == set(InvoiceOut.model_fields)
+        methods = (await client.get("/v1/me/payment-methods", headers=user.headers)).text
+        (method,) = assert_matches(PaymentMethodList, methods)["items"]
+        assert set(method) == set(PaymentMethodOut.model_fields)
+        lean = (await client.get("/v1/me/entitlements", headers=user.headers)).text
+        granted = await entitlements(session, user.id)
+        assert assert_matches(EntitlementsOut, lean) == {
+            "plan": "pro",
+            "entitlements": granted.as_mapping(),
+        }
 
 
 def _parent(track: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """The events the domains on main write, each in the transaction of its change: a track that
-becomes public, revenue allocated to a track's creator, payouts requested, paid and failed."""
+becomes public, revenue allocated to a track's creator, payouts requested, paid and failed, a
+subscription granted or canceled."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.billing.service.changes import cancel_subscription, grant_plan
 from backbeat.royalties.rights import Policy
+from tests.billing_factories import make_plan
 from tests.royalties.factories import (
     account,
     distribute_all,
@@ -19,7 +22,10 @@ from tests.royalties.factories import (
     user_payee,
 )
 
-EVERYTHING = "{track.published,revenue.allocated,payout.requested,payout.paid,payout.failed}"
+EVERYTHING = (
+    "{track.published,revenue.allocated,payout.requested,payout.paid,payout.failed,"
+    "subscription.updated}"
+)
 
 
 async def _platform_endpoint(session: AsyncSession) -> None:
@@ -116,3 +122,22 @@ class TestRoyalties:
         )
         assert [(o, d["id"], d["amount"]) for o, d in paid] == [(artist.user.id, ids[0], "2000")]
         assert [(o, d["id"]) for o, d in failed] == [(artist.user.id, ids[1])]
+
+
+class TestSubscriptions:
+    async def test_a_grant_and_a_cancel_each_announce_the_new_state_to_its_user(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        await _platform_endpoint(session)
+        await make_plan(session, "pro")
+        admin = await account(client, session, admin=True)
+        member = await account(client, session)
+        await grant_plan(
+            session, member.user.id, "pro", 30, actor=admin.user.id, actor_role="admin"
+        )
+        await cancel_subscription(session, None, actor=member.user.id)
+        found = await _events(session, "subscription.updated")
+        assert [owner for owner, _ in found] == [member.user.id, member.user.id]
+        states = [(d["plan"], d["status"], d["cancel_at_period_end"]) for _, d in found]
+        assert states == [("pro", "active", False), ("pro", "active", True)]
+        assert found[0][1]["user_id"] == str(member.user.id)

@@ -9,7 +9,7 @@ royalty engine then cost one cheap statement), except events with a dedupe key, 
 as already fanned out so the key still refuses a second emission later.
 
 Revision ID: 20261203_webhooks
-Revises: 20261203_listening
+Revises: 20261203_billing
 Create Date: 2026-12-03
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261203_webhooks"
-down_revision: str | None = "20261203_listening"
+down_revision: str | None = "20261203_billing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -151,6 +151,22 @@ class Settings(BaseSettings):
     studio_recall_half_life_days: float = Field(
         default=30.0, gt=0, description="Mixx Recall evidence loses half its weight in this time."
     )
+    # Billing (docs/billing.md): Stripe drives subscriptions; without a key only manual grants.
+    stripe_api_key: SecretStr | None = Field(
+        default=None, description="Stripe secret key (sk_…); absent: checkout is unavailable."
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None, description="The Stripe webhook endpoint's signing secret (whsec_…)."
+    )
+    stripe_api_base: str | None = Field(
+        default=None, description="Another Stripe API address (stripe-mock, a test fake)."
+    )
+    billing_success_url: str = Field(
+        default="http://localhost:8000/billing/success", description="Checkout's return page."
+    )
+    billing_cancel_url: str = Field(
+        default="http://localhost:8000/billing/cancel", description="Checkout's back page."
+    )
 
     # Outbound webhooks (docs/webhooks.md).
     webhook_allowed_hosts: str = Field(

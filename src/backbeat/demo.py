@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.billing.demo import load_billing_demo
 from backbeat.catalog.demo import load_catalog_demo
 from backbeat.config import Settings
 from backbeat.identity.demo import load_demo_users
@@ -23,6 +24,7 @@ def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
     """Every domain's loader, in dependency order (media stores files where settings say)."""
     return [
         ("identity", load_demo_users),
+        ("billing", load_billing_demo),
         ("catalog", load_catalog_demo),
         ("media", media_demo_loader(settings)),
         ("royalties", load_royalties_demo),

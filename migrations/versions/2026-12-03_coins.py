@@ -55,307 +55,211 @@ create policy {table}_admin_delete on {table} for delete to backbeat_user using 
     return "\n".join(statements)
 
 
-def upgrade() -> None:
+ADDRESS = "~ '^0x[0-9a-fA-F]{40}$'"
+
+
+def _text(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(name, sa.Text(), nullable=nullable)
+
+
+def _units(name: str, default: str | None = None) -> sa.Column:  # type: ignore[type-arg]
+    """uint256 token units."""
+    return sa.Column(
+        name, sa.Numeric(precision=78, scale=0), server_default=default, nullable=False
+    )
+
+
+def _count(name: str) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(name, sa.Integer(), server_default="0", nullable=False)
+
+
+def _now(name: str) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(
+        name, sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+    )
+
+
+def _check(table: str, name: str, condition: str) -> sa.CheckConstraint:
+    return sa.CheckConstraint(condition, name=op.f(f"ck_{table}_{name}"))
+
+
+def _parent(table: str, column: str, parent: str, ondelete: str | None) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        [column], [f"{parent}.id"], name=op.f(f"fk_{table}_{column}_{parent}"), ondelete=ondelete
+    )
+
+
+def _mirror(
+    table: str,
+    *columns: sa.Column,  # type: ignore[type-arg]
+    checks: dict[str, str],
+    constraints: Sequence[sa.Constraint],
+) -> None:
+    """A table mirroring chain state: an id, its columns, the last log applied, timestamps."""
     op.create_table(
-        "offerings_coins",
+        table,
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("artist_payee_id", sa.Uuid(), nullable=False),
-        sa.Column("name", sa.Text(), nullable=False),
-        sa.Column("symbol", sa.Text(), nullable=False),
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("contract_address", sa.Text(), nullable=False),
-        sa.Column("decimals", sa.SmallInteger(), nullable=False),
-        sa.Column(
-            "total_supply", sa.Numeric(precision=78, scale=0), server_default="0", nullable=False
-        ),
-        sa.Column("holder_count", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("deployed_block", sa.BigInteger(), nullable=True),
+        *columns,
         sa.Column("last_block", sa.BigInteger(), nullable=True),
         sa.Column("last_log_index", sa.Integer(), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "contract_address ~ '^0x[0-9a-fA-F]{40}$'",
-            name=op.f("ck_offerings_coins_contract_address"),
-        ),
-        sa.CheckConstraint("chain_id > 0", name=op.f("ck_offerings_coins_chain_id")),
-        sa.CheckConstraint(
-            "char_length(name) between 1 and 100", name=op.f("ck_offerings_coins_name")
-        ),
-        sa.CheckConstraint(
-            "char_length(symbol) between 1 and 11", name=op.f("ck_offerings_coins_symbol")
-        ),
-        sa.CheckConstraint("decimals between 0 and 77", name=op.f("ck_offerings_coins_decimals")),
-        sa.CheckConstraint("holder_count >= 0", name=op.f("ck_offerings_coins_holder_count")),
-        sa.CheckConstraint("total_supply >= 0", name=op.f("ck_offerings_coins_total_supply")),
-        sa.ForeignKeyConstraint(
-            ["artist_payee_id"],
-            ["catalog_payees.id"],
-            name=op.f("fk_offerings_coins_artist_payee_id_catalog_payees"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_offerings_coins")),
-        sa.UniqueConstraint("artist_payee_id", name=op.f("uq_offerings_coins_artist_payee_id")),
-        sa.UniqueConstraint(
-            "chain_id",
-            "contract_address",
-            name=op.f("uq_offerings_coins_chain_id_contract_address"),
-        ),
+        _now("created_at"),
+        _now("updated_at"),
+        *(_check(table, name, condition) for name, condition in checks.items()),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+        *constraints,
+    )
+
+
+def _log(table: str, parent: str, *columns: sa.Column, checks: dict[str, str]) -> None:  # type: ignore[type-arg]
+    """An applied chain log of a coin or pool: unique by (tx hash, log index), newest first."""
+    parent_column = "coin_id" if parent == "offerings_coins" else "pool_id"
+    op.create_table(
+        table,
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column(parent_column, sa.Uuid(), nullable=False),
+        *columns,
+        _text("tx_hash"),
+        sa.Column("log_index", sa.Integer(), nullable=False),
+        sa.Column("block_number", sa.BigInteger(), nullable=False),
+        _now("occurred_at"),
+        _now("recorded_at"),
+        *(_check(table, name, condition) for name, condition in checks.items()),
+        _check(table, "chain_position", "log_index >= 0 and block_number >= 0"),
+        _parent(table, parent_column, parent, "CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
+        sa.UniqueConstraint("tx_hash", "log_index", name=op.f(f"uq_{table}_tx_hash_log_index")),
+    )
+    op.create_index(
+        f"ix_{table}_newest",
+        table,
+        [
+            parent_column,
+            sa.literal_column("block_number desc"),
+            sa.literal_column("log_index desc"),
+        ],
+    )
+
+
+def _holdings(table: str, parent: str, owner: str, amount: str) -> None:
+    """Who holds how much of a coin (or a pool's liquidity); zero removes the row."""
+    parent_column = "coin_id" if parent == "offerings_coins" else "pool_id"
+    op.create_table(
+        table,
+        sa.Column(parent_column, sa.Uuid(), nullable=False),
+        _text(owner),
+        _units(amount),
+        _now("updated_at"),
+        _check(table, owner, f"{owner} {ADDRESS}"),
+        _check(table, amount, f"{amount} > 0"),
+        _parent(table, parent_column, parent, "CASCADE"),
+        sa.PrimaryKeyConstraint(parent_column, owner, name=op.f(f"pk_{table}")),
+    )
+    op.create_index(
+        f"ix_{table}_largest", table, [parent_column, sa.literal_column(f"{amount} desc"), owner]
+    )
+
+
+def create_coins() -> None:
+    _mirror(
+        "offerings_coins",
+        sa.Column("artist_payee_id", sa.Uuid(), nullable=False),
+        _text("name"),
+        _text("symbol"),
+        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        _text("contract_address"),
+        sa.Column("decimals", sa.SmallInteger(), nullable=False),
+        _units("total_supply", "0"),
+        _count("holder_count"),
+        sa.Column("deployed_block", sa.BigInteger(), nullable=True),
+        checks={
+            "contract_address": f"contract_address {ADDRESS}",
+            "chain_id": "chain_id > 0",
+            "name": "char_length(name) between 1 and 100",
+            "symbol": "char_length(symbol) between 1 and 11",
+            "decimals": "decimals between 0 and 77",
+            "holder_count": "holder_count >= 0",
+            "total_supply": "total_supply >= 0",
+        },
+        constraints=[
+            _parent("offerings_coins", "artist_payee_id", "catalog_payees", None),
+            sa.UniqueConstraint("artist_payee_id", name=op.f("uq_offerings_coins_artist_payee_id")),
+            sa.UniqueConstraint(
+                "chain_id",
+                "contract_address",
+                name=op.f("uq_offerings_coins_chain_id_contract_address"),
+            ),
+        ],
     )
     op.create_index(
         "ix_offerings_coins_newest",
         "offerings_coins",
         [sa.literal_column("created_at desc"), sa.literal_column("id desc")],
-        unique=False,
     )
-    op.create_table(
-        "offerings_coin_holders",
-        sa.Column("coin_id", sa.Uuid(), nullable=False),
-        sa.Column("address", sa.Text(), nullable=False),
-        sa.Column("balance", sa.Numeric(precision=78, scale=0), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "address ~ '^0x[0-9a-fA-F]{40}$'", name=op.f("ck_offerings_coin_holders_address")
-        ),
-        sa.CheckConstraint("balance > 0", name=op.f("ck_offerings_coin_holders_balance")),
-        sa.ForeignKeyConstraint(
-            ["coin_id"],
-            ["offerings_coins.id"],
-            name=op.f("fk_offerings_coin_holders_coin_id_offerings_coins"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("coin_id", "address", name=op.f("pk_offerings_coin_holders")),
-    )
-    op.create_index(
-        "ix_offerings_coin_holders_largest",
-        "offerings_coin_holders",
-        ["coin_id", sa.literal_column("balance desc"), "address"],
-        unique=False,
-    )
-    op.create_table(
+    _holdings("offerings_coin_holders", "offerings_coins", "address", "balance")
+    _log(
         "offerings_coin_transfers",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("coin_id", sa.Uuid(), nullable=False),
-        sa.Column("sender", sa.Text(), nullable=False),
-        sa.Column("recipient", sa.Text(), nullable=False),
-        sa.Column("amount", sa.Numeric(precision=78, scale=0), nullable=False),
-        sa.Column("tx_hash", sa.Text(), nullable=False),
-        sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("block_number", sa.BigInteger(), nullable=False),
-        sa.Column(
-            "occurred_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "recorded_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "sender ~ '^0x[0-9a-fA-F]{40}$' and recipient ~ '^0x[0-9a-fA-F]{40}$'",
-            name=op.f("ck_offerings_coin_transfers_addresses"),
-        ),
-        sa.CheckConstraint("amount >= 0", name=op.f("ck_offerings_coin_transfers_amount")),
-        sa.CheckConstraint(
-            "log_index >= 0 and block_number >= 0",
-            name=op.f("ck_offerings_coin_transfers_chain_position"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["coin_id"],
-            ["offerings_coins.id"],
-            name=op.f("fk_offerings_coin_transfers_coin_id_offerings_coins"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_offerings_coin_transfers")),
-        sa.UniqueConstraint(
-            "tx_hash", "log_index", name=op.f("uq_offerings_coin_transfers_tx_hash_log_index")
-        ),
-    )
-    op.create_index(
-        "ix_offerings_coin_transfers_newest",
-        "offerings_coin_transfers",
-        ["coin_id", sa.literal_column("block_number desc"), sa.literal_column("log_index desc")],
-        unique=False,
-    )
-    op.create_table(
-        "offerings_pools",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("coin_id", sa.Uuid(), nullable=False),
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("address", sa.Text(), nullable=False),
-        sa.Column("token0", sa.Text(), nullable=False),
-        sa.Column("token1", sa.Text(), nullable=False),
-        sa.Column(
-            "reserve0", sa.Numeric(precision=78, scale=0), server_default="0", nullable=False
-        ),
-        sa.Column(
-            "reserve1", sa.Numeric(precision=78, scale=0), server_default="0", nullable=False
-        ),
-        sa.Column(
-            "total_liquidity", sa.Numeric(precision=78, scale=0), server_default="0", nullable=False
-        ),
-        sa.Column("position_count", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("last_block", sa.BigInteger(), nullable=True),
-        sa.Column("last_log_index", sa.Integer(), nullable=True),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "address ~ '^0x[0-9a-fA-F]{40}$'", name=op.f("ck_offerings_pools_address")
-        ),
-        sa.CheckConstraint(
-            "token0 ~ '^0x[0-9a-fA-F]{40}$' and token1 ~ '^0x[0-9a-fA-F]{40}$' and token0 <> token1",
-            name=op.f("ck_offerings_pools_tokens"),
-        ),
-        sa.CheckConstraint("position_count >= 0", name=op.f("ck_offerings_pools_position_count")),
-        sa.CheckConstraint(
-            "reserve0 >= 0 and reserve1 >= 0 and total_liquidity >= 0",
-            name=op.f("ck_offerings_pools_reserves"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["coin_id"],
-            ["offerings_coins.id"],
-            name=op.f("fk_offerings_pools_coin_id_offerings_coins"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_offerings_pools")),
-        sa.UniqueConstraint(
-            "chain_id", "address", name=op.f("uq_offerings_pools_chain_id_address")
-        ),
-    )
-    op.create_index("ix_offerings_pools_coin_id", "offerings_pools", ["coin_id"], unique=False)
-    op.create_table(
-        "offerings_pool_events",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("pool_id", sa.Uuid(), nullable=False),
-        sa.Column("kind", sa.Text(), nullable=False),
-        sa.Column("account", sa.Text(), nullable=True),
-        sa.Column("amount0_in", sa.Numeric(precision=78, scale=0), nullable=False),
-        sa.Column("amount1_in", sa.Numeric(precision=78, scale=0), nullable=False),
-        sa.Column("amount0_out", sa.Numeric(precision=78, scale=0), nullable=False),
-        sa.Column("amount1_out", sa.Numeric(precision=78, scale=0), nullable=False),
-        sa.Column("liquidity", sa.Numeric(precision=78, scale=0), nullable=False),
-        sa.Column("reserve0_after", sa.Numeric(precision=78, scale=0), nullable=False),
-        sa.Column("reserve1_after", sa.Numeric(precision=78, scale=0), nullable=False),
-        sa.Column("tx_hash", sa.Text(), nullable=False),
-        sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("block_number", sa.BigInteger(), nullable=False),
-        sa.Column(
-            "occurred_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column(
-            "recorded_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "account is null or account ~ '^0x[0-9a-fA-F]{40}$'",
-            name=op.f("ck_offerings_pool_events_account"),
-        ),
-        sa.CheckConstraint(
-            "kind in ('swap', 'mint', 'burn')", name=op.f("ck_offerings_pool_events_kind")
-        ),
-        sa.CheckConstraint(
-            "least(amount0_in, amount1_in, amount0_out, amount1_out, liquidity) >= 0",
-            name=op.f("ck_offerings_pool_events_amounts"),
-        ),
-        sa.CheckConstraint(
-            "log_index >= 0 and block_number >= 0",
-            name=op.f("ck_offerings_pool_events_chain_position"),
-        ),
-        sa.CheckConstraint(
-            "reserve0_after >= 0 and reserve1_after >= 0",
-            name=op.f("ck_offerings_pool_events_reserves"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["pool_id"],
-            ["offerings_pools.id"],
-            name=op.f("fk_offerings_pool_events_pool_id_offerings_pools"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_offerings_pool_events")),
-        sa.UniqueConstraint(
-            "tx_hash", "log_index", name=op.f("uq_offerings_pool_events_tx_hash_log_index")
-        ),
-    )
-    op.create_index(
-        "ix_offerings_pool_events_newest",
-        "offerings_pool_events",
-        ["pool_id", sa.literal_column("block_number desc"), sa.literal_column("log_index desc")],
-        unique=False,
-    )
-    op.create_table(
-        "offerings_pool_positions",
-        sa.Column("pool_id", sa.Uuid(), nullable=False),
-        sa.Column("owner", sa.Text(), nullable=False),
-        sa.Column("liquidity", sa.Numeric(precision=78, scale=0), nullable=False),
-        sa.Column(
-            "updated_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.CheckConstraint(
-            "owner ~ '^0x[0-9a-fA-F]{40}$'", name=op.f("ck_offerings_pool_positions_owner")
-        ),
-        sa.CheckConstraint("liquidity > 0", name=op.f("ck_offerings_pool_positions_liquidity")),
-        sa.ForeignKeyConstraint(
-            ["pool_id"],
-            ["offerings_pools.id"],
-            name=op.f("fk_offerings_pool_positions_pool_id_offerings_pools"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("pool_id", "owner", name=op.f("pk_offerings_pool_positions")),
-    )
-    op.create_index(
-        "ix_offerings_pool_positions_largest",
-        "offerings_pool_positions",
-        ["pool_id", sa.literal_column("liquidity desc"), "owner"],
-        unique=False,
+        "offerings_coins",
+        _text("sender"),
+        _text("recipient"),
+        _units("amount"),
+        checks={
+            "addresses": f"sender {ADDRESS} and recipient {ADDRESS}",
+            "amount": "amount >= 0",
+        },
     )
 
+
+def create_pools() -> None:
+    _mirror(
+        "offerings_pools",
+        sa.Column("coin_id", sa.Uuid(), nullable=False),
+        sa.Column("chain_id", sa.BigInteger(), nullable=False),
+        _text("address"),
+        _text("token0"),
+        _text("token1"),
+        _units("reserve0", "0"),
+        _units("reserve1", "0"),
+        _units("total_liquidity", "0"),
+        _count("position_count"),
+        checks={
+            "address": f"address {ADDRESS}",
+            "tokens": f"token0 {ADDRESS} and token1 {ADDRESS} and token0 <> token1",
+            "position_count": "position_count >= 0",
+            "reserves": "reserve0 >= 0 and reserve1 >= 0 and total_liquidity >= 0",
+        },
+        constraints=[
+            _parent("offerings_pools", "coin_id", "offerings_coins", None),
+            sa.UniqueConstraint(
+                "chain_id", "address", name=op.f("uq_offerings_pools_chain_id_address")
+            ),
+        ],
+    )
+    op.create_index("ix_offerings_pools_coin_id", "offerings_pools", ["coin_id"])
+    _holdings("offerings_pool_positions", "offerings_pools", "owner", "liquidity")
+    amounts = ("amount0_in", "amount1_in", "amount0_out", "amount1_out", "liquidity")
+    _log(
+        "offerings_pool_events",
+        "offerings_pools",
+        _text("kind"),
+        _text("account", nullable=True),
+        *(_units(name) for name in (*amounts, "reserve0_after", "reserve1_after")),
+        checks={
+            "account": f"account is null or account {ADDRESS}",
+            "amounts": f"least({', '.join(amounts)}) >= 0",
+            "kind": "kind in ('swap', 'mint', 'burn')",
+            "reserves": "reserve0_after >= 0 and reserve1_after >= 0",
+        },
+    )
+
+
+def upgrade() -> None:
+    create_coins()
+    create_pools()
     op.execute(row_security())
 
 
 def downgrade() -> None:
-    op.drop_index("ix_offerings_pool_positions_largest", table_name="offerings_pool_positions")
-    op.drop_table("offerings_pool_positions")
-    op.drop_index("ix_offerings_pool_events_newest", table_name="offerings_pool_events")
-    op.drop_table("offerings_pool_events")
-    op.drop_index("ix_offerings_pools_coin_id", table_name="offerings_pools")
-    op.drop_table("offerings_pools")
-    op.drop_index("ix_offerings_coin_transfers_newest", table_name="offerings_coin_transfers")
-    op.drop_table("offerings_coin_transfers")
-    op.drop_index("ix_offerings_coin_holders_largest", table_name="offerings_coin_holders")
-    op.drop_table("offerings_coin_holders")
-    op.drop_index("ix_offerings_coins_newest", table_name="offerings_coins")
-    op.drop_table("offerings_coins")
+    for table in (*LOGS[::-1], "offerings_pool_positions", "offerings_pools"):
+        op.drop_table(table)
+    for table in ("offerings_coin_holders", "offerings_coins"):
+        op.drop_table(table)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.catalog.service.sheets import payee_ids
 from backbeat.catalog.shares import InvalidShare, parse_payee
-from backbeat.errors import Unprocessable
+from backbeat.errors import NotFound, Unprocessable
 from backbeat.identity.models import uuid7
 from backbeat.offerings.coin_balances import Moved, TransferRefused, apply_transfer, set_balance
 from backbeat.offerings.coin_errors import (
@@ -92,6 +92,24 @@ async def create_coin(session: AsyncSession, body: CoinIn, *, actor: Principal |
     return await get_coin(session, created)
 
 
+LockedTable = Literal["offerings_coins", "offerings_pools"]
+
+
+async def locked(
+    session: AsyncSession, table: LockedTable, row_id: uuid.UUID, missing: NotFound
+) -> Any:
+    """A coin or pool row locked for this transaction, so its logs apply one at a time."""
+    row = (
+        await session.execute(
+            text(f"select * from {table} where id = :id for update"),  # noqa: S608 - a Literal
+            {"id": row_id},
+        )
+    ).first()
+    if row is None:
+        raise missing
+    return row
+
+
 async def get_coin(session: AsyncSession, coin_id: uuid.UUID) -> CoinOut:
     found = await session.scalar(
         text(f"select {coin_json('c')}::text from offerings_coins c where c.id = :id"),  # noqa: S608
@@ -103,18 +121,7 @@ async def get_coin(session: AsyncSession, coin_id: uuid.UUID) -> CoinOut:
 
 
 async def _lock_coin(session: AsyncSession, coin_id: uuid.UUID) -> Any:
-    coin = (
-        await session.execute(
-            text(
-                "select total_supply, holder_count, last_block, last_log_index "
-                "from offerings_coins where id = :id for update"
-            ),
-            {"id": coin_id},
-        )
-    ).first()
-    if coin is None:
-        raise CoinNotFound(f"No coin {coin_id}")
-    return coin
+    return await locked(session, "offerings_coins", coin_id, CoinNotFound(f"No coin {coin_id}"))
 
 
 async def _balances(

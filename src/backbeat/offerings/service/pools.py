@@ -25,7 +25,7 @@ from backbeat.offerings.coin_pages import EVENT_KEY, decode_cursor, page_json
 from backbeat.offerings.coin_schemas import PoolEventIn, PoolEventOut, PoolIn, PoolOut
 from backbeat.offerings.pool_reserves import EventRefused, PoolState, apply_event
 from backbeat.offerings.service.coin_json import event_json, pool_json
-from backbeat.offerings.service.coins import check_admin, check_chain_order
+from backbeat.offerings.service.coins import check_admin, check_chain_order, locked
 from backbeat.reads import Read, ReadSession
 from backbeat.royalties.service.access import Principal
 
@@ -75,18 +75,7 @@ async def get_pool(session: AsyncSession, pool_id: uuid.UUID) -> PoolOut:
 
 
 async def _lock_pool(session: AsyncSession, pool_id: uuid.UUID) -> Any:
-    pool = (
-        await session.execute(
-            text(
-                "select reserve0, reserve1, total_liquidity, last_block, last_log_index "
-                "from offerings_pools where id = :id for update"
-            ),
-            {"id": pool_id},
-        )
-    ).first()
-    if pool is None:
-        raise PoolNotFound(f"No pool {pool_id}")
-    return pool
+    return await locked(session, "offerings_pools", pool_id, PoolNotFound(f"No pool {pool_id}"))
 
 
 async def record_pool_event(

@@ -72,6 +72,7 @@ class TestCreateCoin:
             ("contract_address", "0x52908400098527886E0F7030069857D2E4169ee8"),  # bad checksum
             ("contract_address", "0x1234"),
             ("artist", "nobody"),
+            ("artist", "user:00000000-0000-4000-8000-000000000000"),
             ("decimals", 78),
             ("symbol", "TOO LONG SYMBOL"),
         ],

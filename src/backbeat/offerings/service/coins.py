@@ -62,13 +62,25 @@ def check_chain_order(last: Any, log: ChainLog) -> None:
         )
 
 
+async def _artist_payee(session: AsyncSession, artist: str) -> uuid.UUID:
+    """The catalog payee of `user:<uuid>` (an existing user) or a wallet, made on first use."""
+    try:
+        ref = parse_payee(artist)
+    except InvalidShare as exc:
+        raise Unprocessable(str(exc), field="artist") from None
+    if ref.user_id is not None and not await session.scalar(
+        text("select exists (select 1 from identity_public_profiles where id = :u)"),
+        {"u": ref.user_id},
+    ):
+        raise Unprocessable(f"no user {ref.user_id}", field="artist")
+    (payee,) = await payee_ids(session, [ref])
+    return payee
+
+
 async def create_coin(session: AsyncSession, body: CoinIn, *, actor: Principal | None) -> CoinOut:
     """Mirror a deployed coin (supply 0 until its mints are applied)."""
     check_admin(actor)
-    try:
-        (payee,) = await payee_ids(session, [parse_payee(body.artist)])
-    except InvalidShare as exc:
-        raise Unprocessable(str(exc), field="artist") from None
+    payee = await _artist_payee(session, body.artist)
     created = await session.scalar(
         text(
             "insert into offerings_coins (id, artist_payee_id, name, symbol, chain_id, "

@@ -193,8 +193,8 @@ async def record_transfer(
         )
     except TransferRefused as exc:
         raise CoinTransferRefused(str(exc)) from None
+    transfer_id = await _insert_transfer(session, coin_id, body)  # claims the log, or raises
     await _store(session, coin_id, before, moved)
-    transfer_id = await _insert_transfer(session, coin_id, body)
     return await _transfer(session, transfer_id), True
 
 

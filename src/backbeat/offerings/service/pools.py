@@ -95,9 +95,9 @@ async def record_pool_event(
         after, owned = apply_event(state, position, body.amounts())
     except EventRefused as exc:
         raise PoolEventRefused(str(exc)) from None
+    event_id = await _insert_event(session, pool_id, body, after)  # claims the log, or raises
     if body.account is not None and body.kind != "swap":  # a swap moves no liquidity
         await _store_position(session, pool_id, body.account, position, owned)
-    event_id = await _insert_event(session, pool_id, body, after)
     return await _event(session, event_id), True
 
 

@@ -149,29 +149,44 @@ async def _balances(
     return {row.address: int(row.balance) for row in rows}
 
 
+STORE = """with moved as (
+  select * from unnest(cast(:addresses as text[]), cast(:balances as numeric[])) m(address, balance)
+), gone as (
+  delete from offerings_coin_holders h using moved m
+  where h.coin_id = :coin and h.address = m.address and m.balance = 0
+), kept as (
+  insert into offerings_coin_holders (coin_id, address, balance)
+  select :coin, address, balance from moved where balance > 0
+  on conflict (coin_id, address) do update set balance = excluded.balance, updated_at = now()
+)
+update offerings_coins set total_supply = :supply, holder_count = holder_count + :change,
+  last_block = coalesce(:block, last_block), last_log_index = coalesce(:log, last_log_index),
+  updated_at = now()
+where id = :coin"""
+"""The touched balances (zero removes the holder), the supply, the count and the last log applied,
+in one statement."""
+
+
 async def _store(
-    session: AsyncSession, coin_id: uuid.UUID, before: dict[str, int], moved: Moved
+    session: AsyncSession,
+    coin_id: uuid.UUID,
+    before: dict[str, int],
+    moved: Moved,
+    log: ChainLog | None = None,
 ) -> None:
-    """Write the touched balances (zero removes the holder) and the coin's supply and count."""
-    for address, balance in moved.balances.items():
-        await session.execute(
-            text(
-                "delete from offerings_coin_holders where coin_id = :coin and address = :a"
-                if balance == 0
-                else "insert into offerings_coin_holders (coin_id, address, balance) "
-                "values (:coin, :a, :b) on conflict (coin_id, address) "
-                "do update set balance = excluded.balance, updated_at = now()"
-            ),
-            {"coin": coin_id, "a": address, "b": balance},
-        )
     joined = sum(1 for a, b in moved.balances.items() if b and not before.get(a))
     left = sum(1 for a, b in moved.balances.items() if not b and before.get(a))
     await session.execute(
-        text(
-            "update offerings_coins set total_supply = :supply, updated_at = now(), "
-            "holder_count = holder_count + :change where id = :coin"
-        ),
-        {"coin": coin_id, "supply": moved.total_supply, "change": joined - left},
+        text(STORE),
+        {
+            "coin": coin_id,
+            "addresses": list(moved.balances),
+            "balances": [str(b) for b in moved.balances.values()],
+            "supply": moved.total_supply,
+            "change": joined - left,
+            "block": log.block_number if log else None,
+            "log": log.log_index if log else None,
+        },
     )
 
 
@@ -194,7 +209,7 @@ async def record_transfer(
     except TransferRefused as exc:
         raise CoinTransferRefused(str(exc)) from None
     transfer_id = await _insert_transfer(session, coin_id, body)  # claims the log, or raises
-    await _store(session, coin_id, before, moved)
+    await _store(session, coin_id, before, moved, body)
     return await _transfer(session, transfer_id), True
 
 
@@ -222,10 +237,6 @@ async def _insert_transfer(
     )
     if inserted is None:  # the same log was recorded for another coin
         raise ChainLogConflict(f"log {body.tx_hash}#{body.log_index} is another coin's transfer")
-    await session.execute(
-        text("update offerings_coins set last_block = :b, last_log_index = :i where id = :coin"),
-        {"b": body.block_number, "i": body.log_index, "coin": coin_id},
-    )
     return uuid.UUID(str(inserted))
 
 

@@ -22,7 +22,7 @@ from backbeat.offerings.coin_errors import (
     PoolNotOfCoin,
 )
 from backbeat.offerings.coin_pages import EVENT_KEY, decode_cursor, page_json
-from backbeat.offerings.coin_schemas import PoolEventIn, PoolEventOut, PoolIn, PoolOut
+from backbeat.offerings.coin_schemas import ChainLog, PoolEventIn, PoolEventOut, PoolIn, PoolOut
 from backbeat.offerings.pool_reserves import EventRefused, PoolState, apply_event
 from backbeat.offerings.service.coin_json import event_json, pool_json
 from backbeat.offerings.service.coins import check_admin, check_chain_order, locked
@@ -96,8 +96,8 @@ async def record_pool_event(
     except EventRefused as exc:
         raise PoolEventRefused(str(exc)) from None
     event_id = await _insert_event(session, pool_id, body, after)  # claims the log, or raises
-    if body.account is not None and body.kind != "swap":  # a swap moves no liquidity
-        await _store_position(session, pool_id, body.account, position, owned)
+    owner = None if body.kind == "swap" else body.account  # a swap moves no liquidity
+    await _store(session, pool_id, body, after, owner, (position, owned))
     return await _event(session, event_id), True
 
 
@@ -112,24 +112,45 @@ async def _position(session: AsyncSession, pool_id: uuid.UUID, owner: str | None
     return int(found or 0)
 
 
-async def _store_position(
-    session: AsyncSession, pool_id: uuid.UUID, owner: str, before: int, after: int
+STORE = """with gone as (
+  delete from offerings_pool_positions
+  where pool_id = :pool and owner = :owner and cast(:liquidity as numeric) = 0
+), kept as (
+  insert into offerings_pool_positions (pool_id, owner, liquidity)
+  select :pool, :owner, :liquidity
+  where cast(:owner as text) is not null and cast(:liquidity as numeric) > 0
+  on conflict (pool_id, owner) do update set liquidity = excluded.liquidity, updated_at = now()
+)
+update offerings_pools set reserve0 = :r0, reserve1 = :r1, total_liquidity = :total,
+  position_count = position_count + :change, last_block = :block, last_log_index = :log,
+  updated_at = now()
+where id = :pool"""
+"""The owner's position (zero removes it), the reserves, the liquidity, the position count and
+the last log applied, in one statement."""
+
+
+async def _store(
+    session: AsyncSession,
+    pool_id: uuid.UUID,
+    log: ChainLog,
+    after: PoolState,
+    owner: str | None,
+    position: tuple[int, int],
 ) -> None:
-    """Write the owner's liquidity (zero removes the position) and the pool's position count."""
+    before, owned = position
     await session.execute(
-        text(
-            "delete from offerings_pool_positions where pool_id = :pool and owner = :owner"
-            if after == 0
-            else "insert into offerings_pool_positions (pool_id, owner, liquidity) "
-            "values (:pool, :owner, :liquidity) on conflict (pool_id, owner) "
-            "do update set liquidity = excluded.liquidity, updated_at = now()"
-        ),
-        {"pool": pool_id, "owner": owner, "liquidity": after},
-    )
-    change = (after > 0) - (before > 0)
-    await session.execute(
-        text("update offerings_pools set position_count = position_count + :c where id = :pool"),
-        {"pool": pool_id, "c": change},
+        text(STORE),
+        {
+            "pool": pool_id,
+            "owner": owner,
+            "liquidity": owned,
+            "r0": after.reserve0,
+            "r1": after.reserve1,
+            "total": after.total_liquidity,
+            "change": (owned > 0) - (before > 0) if owner else 0,
+            "block": log.block_number,
+            "log": log.log_index,
+        },
     )
 
 
@@ -161,20 +182,6 @@ async def _insert_event(
     )
     if inserted is None:  # the same log was recorded for another pool
         raise ChainLogConflict(f"log {body.tx_hash}#{body.log_index} is another pool's event")
-    await session.execute(
-        text(
-            "update offerings_pools set reserve0 = :r0, reserve1 = :r1, total_liquidity = :l, "
-            "last_block = :b, last_log_index = :i, updated_at = now() where id = :pool"
-        ),
-        {
-            "r0": after.reserve0,
-            "r1": after.reserve1,
-            "l": after.total_liquidity,
-            "b": body.block_number,
-            "i": body.log_index,
-            "pool": pool_id,
-        },
-    )
     return uuid.UUID(str(inserted))
 
 

@@ -7,7 +7,7 @@ the service role, which bypasses RLS. Applied logs (coin transfers and pool even
 append-only for API callers: insert, never update or delete.
 
 Revision ID: 20261203_coins
-Revises: 20261203_listening
+Revises: 20261203_webhooks
 Create Date: 2026-12-03
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261203_coins"
-down_revision: str | None = "20261203_listening"
+down_revision: str | None = "20261203_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,5 +1,6 @@
 """Every domain's models, imported once: the registry Alembic and the tests read."""
 
+from backbeat.billing import webhook_models as billing_webhooks
 from backbeat.catalog import models as catalog
 from backbeat.db import Base
 from backbeat.identity import models as identity
@@ -15,6 +16,7 @@ metadata = Base.metadata
 
 __all__ = [
     "RealtimePayload",
+    "billing_webhooks",
     "catalog",
     "identity",
     "library",

@@ -32,12 +32,15 @@ from backbeat.db import ANONYMOUS, Claims, Database, apply_claims
 from backbeat.embedded import DatabaseUrls
 from backbeat.health import Readiness
 from backbeat.identity.schemas import PublicProfile, UserOut
+from backbeat.offerings.coin_schemas import CoinOut, CoinPage, HolderPage, PoolEventPage, PoolOut
 from backbeat.reads import PRELUDE_READ, PoolReader, Read
 from backbeat.royalties.schemas import BalancesOut
 from tests.billing_factories import PRO, make_plan, make_subscription
 from tests.catalog.factories import User, new_track, new_user
 from tests.conftest import settings_for_tests
+from tests.offerings.coin_factories import address, coin_body, mint, pool_event
 from tests.rls import acting_as
+from tests.royalties.factories import account
 
 WHO_AM_I = Read(
     "select json_build_object('role', current_user, "
@@ -128,6 +131,29 @@ class TestHotReadsMatchTheirResponseModels:
             "plan": "pro",
             "entitlements": granted.as_mapping(),
         }
+
+    async def test_coins_holders_pools_and_events(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        admin = await account(client, session, admin=True)
+        body = coin_body(f"user:{admin.user.id}")
+        coin = (await client.post("/v1/admin/coins", json=body, headers=admin.headers)).json()
+        await mint(client, admin.headers, coin["id"], address("lean holder"), 10**21)
+        pool_body = {"coin_id": coin["id"], "address": address("lean pool")}
+        pool_body |= {"token0": coin["contract_address"], "token1": address("lean weth")}
+        pool = (await client.post("/v1/admin/pools", json=pool_body, headers=admin.headers)).json()
+        event = pool_event("mint", address("lean lp"), amount0_in=5, amount1_in=5, liquidity=5)
+        await client.post(f"/v1/admin/pools/{pool['id']}/events", json=event, headers=admin.headers)
+        listed = assert_matches(CoinPage, (await client.get("/v1/coins")).text)
+        assert listed["items"][0]["total_supply"] == str(10**21)
+        one = assert_matches(CoinOut, (await client.get(f"/v1/coins/{coin['id']}")).text)
+        assert one["pools"] == [{"id": pool["id"], "address": pool["address"]}]
+        holders = (await client.get(f"/v1/coins/{coin['id']}/holders")).text
+        assert assert_matches(HolderPage, holders)["items"][0]["share"] == "100"
+        shown = assert_matches(PoolOut, (await client.get(f"/v1/pools/{pool['id']}")).text)
+        assert shown["positions"][0]["liquidity"] == "5"
+        events = (await client.get(f"/v1/pools/{pool['id']}/events")).text
+        assert assert_matches(PoolEventPage, events)["items"][0]["reserve1_after"] == "5"
 
 
 def _parent(track: dict[str, Any]) -> dict[str, Any]:

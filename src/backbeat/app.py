@@ -35,6 +35,7 @@ from backbeat.media.router import router as media_router
 from backbeat.media.service import storage_for
 from backbeat.middleware import BodyLimitMiddleware, NulTextMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
+from backbeat.offerings import coin_router
 from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
 from backbeat.royalties import router as royalties_router
@@ -63,6 +64,7 @@ DOMAIN_ROUTERS = (
     listenbrainz_router.router,
     library_router.router,
     playlist_router.router,
+    coin_router.router,
     media_router,
     health_router,
     identity_router.router,

@@ -8,6 +8,7 @@ from backbeat.identity import models as identity
 from backbeat.library import models as library
 from backbeat.listening import models as listening
 from backbeat.media import models as media
+from backbeat.offerings import coin_models as offerings_coins
 from backbeat.realtime_store import RealtimePayload
 from backbeat.royalties import models as royalties
 from backbeat.studio import models as studio
@@ -24,6 +25,7 @@ __all__ = [
     "listening",
     "media",
     "metadata",
+    "offerings_coins",
     "royalties",
     "studio",
 ]

@@ -152,6 +152,28 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="Mixx Recall evidence loses half its weight in this time."
     )
 
+    # Generation and bands (docs/taste-generation.md).
+    generation_daily_limit: int | None = Field(
+        default=5,
+        ge=0,
+        description="Generations per UTC day when billing's entitlements say nothing; null = no limit.",
+    )
+    generation_source_share_ppm: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="Share of a generated track's revenue each source gets, in parts per million.",
+    )
+    generation_max_seconds: int = Field(
+        default=120, ge=1, le=600, description="Longest track a generation may ask for."
+    )
+    generation_bucket: str = Field(
+        default="project-audio", description="Media bucket (private) generated audio is stored in."
+    )
+    generation_style_model: str = Field(
+        default="backbeat-audio-v1", description="Embedding model a band's style is the mean of."
+    )
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         """A default secret in production would let anyone mint tokens."""

@@ -9,6 +9,7 @@ from backbeat.media import models as media
 from backbeat.realtime_store import RealtimePayload
 from backbeat.royalties import models as royalties
 from backbeat.studio import models as studio
+from backbeat.taste import models as taste
 
 metadata = Base.metadata
 
@@ -22,4 +23,5 @@ __all__ = [
     "metadata",
     "royalties",
     "studio",
+    "taste",
 ]

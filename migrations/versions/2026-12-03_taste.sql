@@ -1,0 +1,284 @@
+-- Taste: functions, triggers and row-level security (run by 2026-12-03_taste.py).
+
+-- Weights of what a user does, the one definition the triggers and the full recompute share.
+create function taste_listen_weight(_ms_played integer, _duration_ms integer, _skipped boolean)
+returns double precision language sql immutable parallel safe as $$
+  select case
+    when _skipped then -0.5
+    when _ms_played is null or _duration_ms is null or _duration_ms <= 0 then 1.0
+    when _ms_played::float8 / _duration_ms < 0.25 then -0.5
+    else least(_ms_played::float8 / _duration_ms, 1.0)
+  end
+$$;
+create function taste_like_weight() returns double precision
+language sql immutable parallel safe as $$ select 2.0::float8 $$;
+create function taste_dislike_weight() returns double precision
+language sql immutable parallel safe as $$ select -2.0::float8 $$;
+
+-- Every event a user's taste is made of now (what a full recompute folds).
+create function taste_user_events(_user uuid)
+returns table (track_id uuid, kind text, weight double precision, occurred_at timestamptz)
+language sql stable as $$
+  select l.track_id, 'listen', taste_listen_weight(l.ms_played, l.duration_ms, l.skipped),
+         l.listened_at
+    from listening_listens l where l.user_id = _user and l.track_id is not null
+  union all
+  select k.track_id, 'like', taste_like_weight(), k.liked_at
+    from library_likes k where k.user_id = _user
+  union all
+  select d.track_id, 'dislike', taste_dislike_weight(), d.disliked_at
+    from library_dislikes d where d.user_id = _user
+$$;
+
+-- The queue the fold job drains: triggers append, one waiting job per queue.
+create function taste_listens_changed() returns trigger
+language plpgsql security definer set search_path = public, pg_temp as $$
+begin
+  if tg_op = 'INSERT' then
+    insert into taste_events (user_id, track_id, kind, weight, occurred_at)
+      select n.user_id, n.track_id, 'listen',
+             taste_listen_weight(n.ms_played, n.duration_ms, n.skipped), n.listened_at
+        from new_rows n where n.track_id is not null;
+  else
+    insert into taste_events (user_id, track_id, kind, weight, occurred_at)
+      select o.user_id, o.track_id, 'listen',
+             -taste_listen_weight(o.ms_played, o.duration_ms, o.skipped), o.listened_at
+        from old_rows o where o.track_id is not null;
+  end if;
+  if found then
+    perform backbeat_enqueue_job('backbeat:taste.fold', '{}'::jsonb, 'default', 'taste.fold', null);
+  end if;
+  return null;
+end $$;
+create trigger taste_listens_added after insert on listening_listens
+  referencing new table as new_rows for each statement execute function taste_listens_changed();
+create trigger taste_listens_removed after delete on listening_listens
+  referencing old table as old_rows for each statement execute function taste_listens_changed();
+
+create function taste_likes_changed() returns trigger
+language plpgsql security definer set search_path = public, pg_temp as $$
+begin
+  if tg_op = 'INSERT' then
+    insert into taste_events (user_id, track_id, kind, weight, occurred_at)
+      values (new.user_id, new.track_id, 'like', taste_like_weight(), new.liked_at);
+  else
+    insert into taste_events (user_id, track_id, kind, weight, occurred_at)
+      values (old.user_id, old.track_id, 'like', -taste_like_weight(), old.liked_at);
+  end if;
+  perform backbeat_enqueue_job('backbeat:taste.fold', '{}'::jsonb, 'default', 'taste.fold', null);
+  return null;
+end $$;
+create trigger taste_likes_changed after insert or delete on library_likes
+  for each row execute function taste_likes_changed();
+
+create function taste_dislikes_changed() returns trigger
+language plpgsql security definer set search_path = public, pg_temp as $$
+begin
+  if tg_op = 'INSERT' then
+    insert into taste_events (user_id, track_id, kind, weight, occurred_at)
+      values (new.user_id, new.track_id, 'dislike', taste_dislike_weight(), new.disliked_at);
+  else
+    insert into taste_events (user_id, track_id, kind, weight, occurred_at)
+      values (old.user_id, old.track_id, 'dislike', -taste_dislike_weight(), old.disliked_at);
+  end if;
+  perform backbeat_enqueue_job('backbeat:taste.fold', '{}'::jsonb, 'default', 'taste.fold', null);
+  return null;
+end $$;
+create trigger taste_dislikes_changed after insert or delete on library_dislikes
+  for each row execute function taste_dislikes_changed();
+
+-- After media's analysis: the built-in audio model embeds every track of that audio.
+create function taste_audio_analysed() returns trigger
+language plpgsql security definer set search_path = public, pg_temp as $$
+begin
+  if new.analysis_status = 'complete' and old.analysis_status is distinct from 'complete' then
+    perform backbeat_enqueue_job('backbeat:taste.embed_audio',
+      jsonb_build_object('object_id', new.object_id), 'default',
+      'taste.embed_audio:' || new.object_id, null);
+  end if;
+  return null;
+end $$;
+create trigger taste_audio_analysed after update of analysis_status on media_audio_files
+  for each row execute function taste_audio_analysed();
+
+create function taste_track_audio_changed() returns trigger
+language plpgsql security definer set search_path = public, pg_temp as $$
+begin
+  if new.audio_object_id is not null
+     and (tg_op = 'INSERT' or new.audio_object_id is distinct from old.audio_object_id)
+     and exists (select 1 from media_audio_files a
+                 where a.object_id = new.audio_object_id and a.analysis_status = 'complete') then
+    perform backbeat_enqueue_job('backbeat:taste.embed_audio',
+      jsonb_build_object('object_id', new.audio_object_id), 'default',
+      'taste.embed_audio:' || new.audio_object_id, null);
+  end if;
+  return null;
+end $$;
+create trigger taste_track_audio_changed after insert or update of audio_object_id
+  on catalog_tracks for each row execute function taste_track_audio_changed();
+
+-- A model and its own partial HNSW index (the API role cannot create indexes; admins only).
+create function taste_register_model(_name text, _version text, _dimension integer,
+                                     _description text)
+returns uuid language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+  _id uuid := gen_random_uuid();
+begin
+  if auth.jwt() <> '{}'::jsonb and (auth.jwt() ->> 'app_role') is distinct from 'admin' then
+    raise exception 'only an admin can register an embedding model' using errcode = '42501';
+  end if;
+  insert into taste_embedding_models (id, name, version, dimension, description)
+    values (_id, _name, _version, _dimension, coalesce(_description, ''));
+  execute format(
+    'create index %I on taste_track_embeddings using hnsw ((embedding::vector(%s)) '
+    'vector_cosine_ops) where model_id = %L',
+    'ix_taste_model_' || replace(_id::text, '-', ''), _dimension, _id);
+  return _id;
+end $$;
+revoke all on function taste_register_model(text, text, integer, text) from public;
+grant execute on function taste_register_model(text, text, integer, text)
+  to backbeat_user, backbeat_service;
+
+-- The index's nearest neighbours: the model inlined so its partial index applies, ef_search at
+-- least the number of rows asked for (an HNSW scan returns at most ef_search rows).
+create function taste_nearest(_model uuid, _query vector, _fetch integer)
+returns table (track_id uuid, distance double precision)
+language plpgsql volatile set search_path = public, pg_temp as $$
+declare
+  _dimension integer := (select m.dimension from taste_embedding_models m where m.id = _model);
+begin
+  if _dimension is null or vector_dims(_query) <> _dimension then
+    return;
+  end if;
+  perform set_config('hnsw.ef_search', least(greatest(_fetch, 40), 1000)::text, true);
+  return query execute format(
+    'select e.track_id, (e.embedding::vector(%1$s) <=> $1::vector(%1$s))::float8
+       from taste_track_embeddings e where e.model_id = %2$L
+      order by e.embedding::vector(%1$s) <=> $1::vector(%1$s) limit $2',
+    _dimension, _model) using _query, least(_fetch, 1000);
+end $$;
+grant execute on function taste_nearest(uuid, vector, integer)
+  to backbeat_anon, backbeat_user, backbeat_service;
+
+-- k nearest tracks a listener may be recommended: public, visible, not their own, not in
+-- `_exclude`, not disliked, not heard since `_heard_since`, within the filters. The index is
+-- asked for 4k, then 16k... up to 1000 rows; when that still leaves fewer than k, an exact scan
+-- answers (so k rows come back whenever k exist).
+create function taste_candidates(
+  _model uuid, _query vector, _k integer, _user uuid, _exclude uuid[], _sample_type text,
+  _bpm_min double precision, _bpm_max double precision, _key text, _derivatives boolean,
+  _heard_since timestamptz)
+returns table (track_id uuid, distance double precision)
+language plpgsql volatile set search_path = public, pg_temp as $$
+declare
+  _fetch integer := greatest(_k * 4, 40);
+  _ids uuid[];
+  _distances float8[];
+begin
+  loop
+    select array_agg(c.track_id order by c.distance), array_agg(c.distance order by c.distance)
+      into _ids, _distances
+      from (select n.track_id, n.distance from taste_nearest(_model, _query, _fetch) n
+             join catalog_tracks t on t.id = n.track_id
+            where t.visibility = 'public' and t.deleted_at is null
+              and (_user is null or t.created_by <> _user)
+              and not (n.track_id = any(coalesce(_exclude, '{}')))
+              and (_sample_type is null or t.sample_type = _sample_type)
+              and (_bpm_min is null or t.bpm >= _bpm_min)
+              and (_bpm_max is null or t.bpm <= _bpm_max)
+              and (_key is null or t.key = _key)
+              and (_derivatives is not true or t.license_derivatives)
+              and (_user is null or not exists (select 1 from library_dislikes d
+                     where d.user_id = _user and d.track_id = n.track_id))
+              and (_heard_since is null or not exists (select 1 from listening_listens l
+                     where l.user_id = _user and l.track_id = n.track_id
+                       and l.listened_at >= _heard_since))
+            order by n.distance limit _k) c;
+    exit when coalesce(cardinality(_ids), 0) >= _k or _fetch >= 1000;
+    _fetch := least(_fetch * 4, 1000);
+  end loop;
+  if coalesce(cardinality(_ids), 0) < _k then
+    return query
+      select e.track_id, (e.embedding <=> _query)::float8 from taste_track_embeddings e
+        join catalog_tracks t on t.id = e.track_id
+       where e.model_id = _model and vector_dims(_query) = e.dimension
+         and t.visibility = 'public' and t.deleted_at is null
+         and (_user is null or t.created_by <> _user)
+         and not (e.track_id = any(coalesce(_exclude, '{}')))
+         and (_sample_type is null or t.sample_type = _sample_type)
+         and (_bpm_min is null or t.bpm >= _bpm_min)
+         and (_bpm_max is null or t.bpm <= _bpm_max)
+         and (_key is null or t.key = _key)
+         and (_derivatives is not true or t.license_derivatives)
+         and (_user is null or not exists (select 1 from library_dislikes d
+                where d.user_id = _user and d.track_id = e.track_id))
+         and (_heard_since is null or not exists (select 1 from listening_listens l
+                where l.user_id = _user and l.track_id = e.track_id
+                  and l.listened_at >= _heard_since))
+       order by e.embedding <=> _query limit _k;
+    return;
+  end if;
+  return query select u.id, u.distance from unnest(_ids, _distances) as u(id, distance);
+end $$;
+grant execute on function taste_candidates(uuid, vector, integer, uuid, uuid[], text,
+  double precision, double precision, text, boolean, timestamptz)
+  to backbeat_anon, backbeat_user, backbeat_service;
+
+create function taste_station_owner(_station uuid) returns uuid
+language sql stable security definer set search_path = public, pg_temp as $$
+  select s.user_id from taste_stations s where s.id = _station
+$$;
+revoke all on function taste_station_owner(uuid) from public;
+grant execute on function taste_station_owner(uuid) to backbeat_user;
+
+-- Row-level security.
+alter table taste_embedding_models enable row level security;
+grant select on taste_embedding_models to backbeat_anon, backbeat_user;
+create policy taste_embedding_models_read on taste_embedding_models for select
+  to backbeat_anon, backbeat_user using (true);
+
+alter table taste_track_embeddings enable row level security;
+grant select on taste_track_embeddings to backbeat_anon, backbeat_user;
+grant insert, update on taste_track_embeddings to backbeat_user;
+create policy taste_track_embeddings_read on taste_track_embeddings for select
+  to backbeat_anon, backbeat_user
+  using (exists (select 1 from catalog_tracks t where t.id = track_id));
+create policy taste_track_embeddings_insert on taste_track_embeddings for insert
+  to backbeat_user with check (
+    (select auth.jwt() ->> 'app_role') = 'admin'
+    or exists (select 1 from catalog_tracks t
+               where t.id = track_id and t.created_by = (select auth.uid())));
+create policy taste_track_embeddings_update on taste_track_embeddings for update
+  to backbeat_user using (
+    (select auth.jwt() ->> 'app_role') = 'admin'
+    or exists (select 1 from catalog_tracks t
+               where t.id = track_id and t.created_by = (select auth.uid())));
+
+alter table taste_user_vectors enable row level security;
+grant select, insert, update on taste_user_vectors to backbeat_user;
+create policy taste_user_vectors_own on taste_user_vectors for all to backbeat_user
+  using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+
+alter table taste_profiles enable row level security;
+grant select, insert, update, delete on taste_profiles to backbeat_user;
+create policy taste_profiles_own on taste_profiles for all to backbeat_user
+  using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+
+alter table taste_events enable row level security;
+
+alter table taste_stations enable row level security;
+grant select, insert, update, delete on taste_stations to backbeat_user;
+create policy taste_stations_own on taste_stations for all to backbeat_user
+  using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+
+alter table taste_station_tracks enable row level security;
+grant select, insert on taste_station_tracks to backbeat_user;
+create policy taste_station_tracks_own on taste_station_tracks for all to backbeat_user
+  using (taste_station_owner(station_id) = (select auth.uid()))
+  with check (taste_station_owner(station_id) = (select auth.uid()));
+
+alter table taste_recall enable row level security;
+
+-- The built-in audio model (taste/audio_features.py documents its 64 dimensions).
+select taste_register_model('backbeat-audio-v1', '1', 64,
+  'Backbeat''s audio model: MFCC, chroma, spectral contrast and onset/tempo statistics.');

@@ -1,5 +1,6 @@
 """Every domain's models, imported once: the registry Alembic and the tests read."""
 
+from backbeat.billing import models as billing
 from backbeat.catalog import models as catalog
 from backbeat.db import Base
 from backbeat.identity import models as identity
@@ -15,6 +16,7 @@ metadata = Base.metadata
 
 __all__ = [
     "RealtimePayload",
+    "billing",
     "catalog",
     "identity",
     "library",

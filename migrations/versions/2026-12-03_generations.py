@@ -186,7 +186,9 @@ each track. Counts are written by the triggers alone (no grant on those columns)
 
 
 def _now(name: str) -> sa.Column[object]:
-    return sa.Column(name, sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False)
+    return sa.Column(
+        name, sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+    )
 
 
 def _tables() -> None:
@@ -205,10 +207,16 @@ def _tables() -> None:
         sa.Column("generator", sa.Text(), nullable=False),
         sa.Column("generator_version", sa.Text(), nullable=False),
         sa.Column(
-            "parameters", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False
+            "parameters",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default="{}",
+            nullable=False,
         ),
         sa.Column(
-            "influences", postgresql.JSONB(astext_type=sa.Text()), server_default="[]", nullable=False
+            "influences",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default="[]",
+            nullable=False,
         ),
         sa.Column("track_id", sa.Uuid(), nullable=True),
         sa.Column("explanation", sa.Text(), nullable=True),
@@ -242,15 +250,19 @@ def _tables() -> None:
             name=op.f("ck_taste_generations_track_when_completed"),
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["identity_users.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["identity_users.id"],
+            ondelete="CASCADE",
             name=op.f("fk_taste_generations_user_id_identity_users"),
         ),
         sa.ForeignKeyConstraint(
-            ["source_track_id"], ["catalog_tracks.id"],
+            ["source_track_id"],
+            ["catalog_tracks.id"],
             name=op.f("fk_taste_generations_source_track_id_catalog_tracks"),
         ),
         sa.ForeignKeyConstraint(
-            ["track_id"], ["catalog_tracks.id"],
+            ["track_id"],
+            ["catalog_tracks.id"],
             name=op.f("fk_taste_generations_track_id_catalog_tracks"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_taste_generations")),
@@ -265,7 +277,9 @@ def _tables() -> None:
         sa.Column("used", sa.Integer(), server_default="0", nullable=False),
         sa.CheckConstraint("used >= 0", name=op.f("ck_taste_generation_days_used")),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["identity_users.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["identity_users.id"],
+            ondelete="CASCADE",
             name=op.f("fk_taste_generation_days_user_id_identity_users"),
         ),
         sa.PrimaryKeyConstraint("user_id", "day", name=op.f("pk_taste_generation_days")),
@@ -293,11 +307,15 @@ def _tables() -> None:
             name=op.f("ck_taste_bands_style_vector_when_counted"),
         ),
         sa.ForeignKeyConstraint(
-            ["owner_id"], ["identity_users.id"], ondelete="CASCADE",
+            ["owner_id"],
+            ["identity_users.id"],
+            ondelete="CASCADE",
             name=op.f("fk_taste_bands_owner_id_identity_users"),
         ),
         sa.ForeignKeyConstraint(
-            ["style_model_id"], ["taste_embedding_models.id"], ondelete="SET NULL",
+            ["style_model_id"],
+            ["taste_embedding_models.id"],
+            ondelete="SET NULL",
             name=op.f("fk_taste_bands_style_model_id_taste_embedding_models"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_taste_bands")),
@@ -316,11 +334,15 @@ def _tables() -> None:
         sa.Column("embedding", pgvector.sqlalchemy.Vector(), nullable=True),
         _now("added_at"),
         sa.ForeignKeyConstraint(
-            ["band_id"], ["taste_bands.id"], ondelete="CASCADE",
+            ["band_id"],
+            ["taste_bands.id"],
+            ondelete="CASCADE",
             name=op.f("fk_taste_band_tracks_band_id_taste_bands"),
         ),
         sa.ForeignKeyConstraint(
-            ["track_id"], ["catalog_tracks.id"], ondelete="CASCADE",
+            ["track_id"],
+            ["catalog_tracks.id"],
+            ondelete="CASCADE",
             name=op.f("fk_taste_band_tracks_track_id_catalog_tracks"),
         ),
         sa.PrimaryKeyConstraint("band_id", "track_id", name=op.f("pk_taste_band_tracks")),

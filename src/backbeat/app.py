@@ -40,6 +40,7 @@ from backbeat.studio import live_router as studio_live_router
 from backbeat.studio import me_router as studio_me_router
 from backbeat.studio import router as studio_router
 from backbeat.studio import workspace_router as studio_workspace_router
+from backbeat.taste import band_router, generation_router
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ DOMAIN_ROUTERS = (
     studio_workspace_router.router,
     studio_live_router.router,
     studio_me_router.router,
+    generation_router.router,
+    band_router.router,
 )
 """Every domain's routes, the most read first."""
 

@@ -153,11 +153,6 @@ class Settings(BaseSettings):
     )
 
     # Generation and bands (docs/taste-generation.md).
-    generation_daily_limit: int | None = Field(
-        default=5,
-        ge=0,
-        description="Generations per UTC day when billing's entitlements say nothing; null = no limit.",
-    )
     generation_source_share_ppm: int = Field(
         default=0,
         ge=0,

@@ -10,6 +10,7 @@ from backbeat.media import models as media
 from backbeat.realtime_store import RealtimePayload
 from backbeat.royalties import models as royalties
 from backbeat.studio import models as studio
+from backbeat.taste import creations_models as creations
 from backbeat.taste import models as taste
 
 metadata = Base.metadata
@@ -18,6 +19,7 @@ __all__ = [
     "RealtimePayload",
     "billing",
     "catalog",
+    "creations",
     "identity",
     "library",
     "listening",

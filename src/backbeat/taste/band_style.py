@@ -10,13 +10,13 @@ import numpy as np
 
 from backbeat.taste.generators import Shape
 
-ADJECTIVES = tuple(
-    "Velvet Neon Hollow Golden Midnight Paper Electric Quiet Crimson Static Silver Wild Glass "
-    "Lunar Broken Solar".split()
+ADJECTIVES = (
+    *("Velvet", "Neon", "Hollow", "Golden", "Midnight", "Paper", "Electric", "Quiet"),
+    *("Crimson", "Static", "Silver", "Wild", "Glass", "Lunar", "Broken", "Solar"),
 )
-NOUNS = tuple(
-    "Engines Tides Satellites Harbours Foxes Circuits Lanterns Orchards Signals Rivers Pilots "
-    "Echoes Gardens Machines Comets Arcades".split()
+NOUNS = (
+    *("Engines", "Tides", "Satellites", "Harbours", "Foxes", "Circuits", "Lanterns", "Orchards"),
+    *("Signals", "Rivers", "Pilots", "Echoes", "Gardens", "Machines", "Comets", "Arcades"),
 )
 """Sixteen of each: 256 names, chosen by the style's hash."""
 
@@ -58,6 +58,9 @@ def band_bio(name: str, shape: Shape) -> str:
     pace = "slow-burning" if shape.bpm < 90 else "mid-tempo" if shape.bpm < 120 else "driving"
     mood = "in a minor key" if shape.key.endswith("m") else "in a major key"
     heat = "restless" if shape.energy > 0.7 else "steady" if shape.energy > 0.4 else "hushed"
-    return (
-        f"{name} play {pace}, {heat} music {mood}: around {round(shape.bpm)} BPM in {shape.key}."
-    )
+    return f"{name} play {pace}, {heat} music {mood}: around {round(shape.bpm)} BPM in {shape.key}."
+
+
+def match_of(cosine_distance: float) -> int:
+    """A cosine distance (0 same direction … 2 opposite) as a 0-100 match."""
+    return max(0, min(100, round(100 * (1 - cosine_distance))))

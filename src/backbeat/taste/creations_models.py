@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pgvector.sqlalchemy import Vector
+from pgvector.sqlalchemy import Vector  # type: ignore[import-untyped]
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -153,8 +153,6 @@ class BandTrack(Base):
     )
 
     band_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("taste_bands.id", ondelete="CASCADE"))
-    track_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("catalog_tracks.id", ondelete="CASCADE")
-    )
+    track_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_tracks.id", ondelete="CASCADE"))
     embedding: Mapped[Any | None] = mapped_column(Vector())
     added_at: Mapped[datetime] = _now()

@@ -72,9 +72,7 @@ async def generation_events(
 
 
 @router.get("/me/quota", response_model=QuotaOut)
-async def my_quota(session: DbSession, settings: AppSettings, user: CurrentUser) -> QuotaOut:
+async def my_quota(session: DbSession, user: CurrentUser) -> QuotaOut:
     """Your plan, generations used today, the limit (null: unlimited) and the next reset."""
-    found = await quota.quota_of(session, settings, user.user_id, now=datetime.now(UTC))
-    return QuotaOut(
-        plan=found.plan, used=found.used, limit=found.limit, resets_at=found.resets_at
-    )
+    found = await quota.quota_of(session, user.user_id, now=datetime.now(UTC))
+    return QuotaOut(plan=found.plan, used=found.used, limit=found.limit, resets_at=found.resets_at)

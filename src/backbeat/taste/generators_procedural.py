@@ -126,7 +126,12 @@ class ProceduralGenerator:
         steps = 8 if energy > 0.45 else 4
         for step in range(steps):
             note = chord[int(rng.integers(3))] + 12 * int(rng.integers(2))
-            _add(out, _tone(_hz(72 + note), beat / 2, beat / 4, 3), start + step * 4 * beat / steps, 0.1)
+            _add(
+                out,
+                _tone(_hz(72 + note), beat / 2, beat / 4, 3),
+                start + step * 4 * beat / steps,
+                0.1,
+            )
 
 
 PROCEDURAL = generators.register(ProceduralGenerator())

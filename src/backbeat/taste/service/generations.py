@@ -19,6 +19,7 @@ from backbeat.config import Settings
 from backbeat.db import Database, session_scope
 from backbeat.errors import Forbidden, NotFound, Unprocessable
 from backbeat.realtime import Broker
+from backbeat.taste import generators_procedural  # noqa: F401 - registers the built-in
 from backbeat.taste.creations_models import Generation
 from backbeat.taste.generation_schemas import GenerationIn, GenerationOut, Provenance
 from backbeat.taste.generators import generators
@@ -45,7 +46,7 @@ async def create_generation(
         if body.mode == "extend" and not track.license_derivatives and track.created_by != actor:
             raise Forbidden("The source track's license does not allow derivatives")
     generator = generators.get(body.generator)
-    day = await quota.take_generation(session, settings, actor, now=datetime.now(UTC))
+    day = await quota.take_generation(session, actor, now=datetime.now(UTC))
     generation = Generation(
         user_id=actor,
         mode=body.mode,
@@ -126,8 +127,8 @@ def generation_out(generation: Generation, source_tracks: list[uuid.UUID]) -> Ge
         source_tracks = [generation.source_track_id]
     return GenerationOut(
         id=generation.id,
-        status=generation.status,  # type: ignore[arg-type]
-        mode=generation.mode,  # type: ignore[arg-type]
+        status=generation.status,
+        mode=generation.mode,
         duration_seconds=generation.duration_seconds,
         track_id=generation.track_id,
         explanation=generation.explanation,

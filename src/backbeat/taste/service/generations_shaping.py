@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.taste.creations_models import Generation
-from backbeat.taste.generators import Recipe, Reference, Shape, key_name, parse_key, shape_of
+from backbeat.taste.generators import Recipe, Reference, Shape, key_name, parse_key
 
 TASTE_REFERENCES = 10
 TRACK_FACTS = """
@@ -34,7 +34,7 @@ with weighted as (
 join top on top.track_id = t.id
 where t.deleted_at is null and (t.visibility <> 'private' or t.created_by = :user)
 order by top.weight desc, t.id
-"""
+"""  # noqa: S608 - constants only
 """Liked tracks count twice, plays once, skips against; only tracks the user may still see."""
 
 

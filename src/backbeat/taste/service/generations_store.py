@@ -78,7 +78,7 @@ async def make_track(
         sample_type="song",
         description=plan.explanation,
         tags=["generated", generation.mode],
-        visibility="private",  # type: ignore[arg-type]
+        visibility="private",
         audio_object_id=audio_object_id,
     )
     track = await create_track(session, body, actor=generation.user_id, consent_required=False)

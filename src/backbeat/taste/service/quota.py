@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.config import Settings
+from backbeat.billing.entitlements import entitlements
 from backbeat.errors import TooManyRequests
 from backbeat.taste.creations_models import GenerationDay
 from backbeat.taste.quota import quota_day, resets_at, retry_after_seconds
@@ -41,9 +41,10 @@ class Quota:
     resets_at: datetime
 
 
-async def plan_of(session: AsyncSession, settings: Settings, user_id: uuid.UUID) -> Plan:
-    """The user's generation plan; the configured free limit until billing says otherwise."""
-    return Plan("free", settings.generation_daily_limit)
+async def plan_of(session: AsyncSession, user_id: uuid.UUID) -> Plan:
+    """The user's plan and its `generation.daily_limit`, as billing's entitlements say now."""
+    granted = await entitlements(session, user_id)
+    return Plan(granted.plan, granted.generation_daily_limit)
 
 
 async def used_on(session: AsyncSession, user_id: uuid.UUID, day: date) -> int:
@@ -54,21 +55,17 @@ async def used_on(session: AsyncSession, user_id: uuid.UUID, day: date) -> int:
     return used or 0
 
 
-async def quota_of(
-    session: AsyncSession, settings: Settings, user_id: uuid.UUID, *, now: datetime
-) -> Quota:
+async def quota_of(session: AsyncSession, user_id: uuid.UUID, *, now: datetime) -> Quota:
     """The caller's plan, today's count, limit and the next reset."""
-    plan = await plan_of(session, settings, user_id)
+    plan = await plan_of(session, user_id)
     used = await used_on(session, user_id, quota_day(now))
     return Quota(plan.name, used, plan.daily_limit, resets_at(now))
 
 
-async def take_generation(
-    session: AsyncSession, settings: Settings, user_id: uuid.UUID, *, now: datetime
-) -> date:
+async def take_generation(session: AsyncSession, user_id: uuid.UUID, *, now: datetime) -> date:
     """Count one generation today, or 429 with Retry-After when the plan's limit is reached;
     returns the day it counted on (rolled back with the request if the request fails)."""
-    plan = await plan_of(session, settings, user_id)
+    plan = await plan_of(session, user_id)
     day = quota_day(now)
     taken = None
     if plan.daily_limit != 0:

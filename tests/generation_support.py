@@ -1,0 +1,66 @@
+"""Helpers of the generation, quota and band tests: an app with storage in a temp dir and
+callers named by a header, and running a generation's job (and media's analysis) in-process."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbeat.catalog.models import Track
+from backbeat.edge import state_of
+from backbeat.media.models import AudioFile
+from backbeat.media.router import STORAGE
+from backbeat.media.tasks import analyse_audio_file
+from backbeat.taste.generation_tasks import GenerationContext, run_generation
+from tests.catalog.factories import User
+
+
+def context_of(app: FastAPI) -> GenerationContext:
+    """What the worker would run the job with, from the app's own state."""
+    state = state_of(app)
+    return GenerationContext(
+        state.require_database(), state.component(STORAGE), state.require_broker(), state.settings
+    )
+
+
+async def generate(api: httpx.AsyncClient, user: User, **body: Any) -> dict[str, Any]:
+    """POST /v1/generations, asserting the 202."""
+    response = await api.post("/v1/generations", json=body, headers=user.headers)
+    assert response.status_code == 202, response.text
+    accepted: dict[str, Any] = response.json()
+    return accepted
+
+
+async def run_job(app: FastAPI, generation_id: str) -> str:
+    """The generation's job, as the worker runs it."""
+    return await run_generation(context_of(app), uuid.UUID(generation_id))
+
+
+async def analyse_track(app: FastAPI, session: AsyncSession, track_id: str) -> AudioFile:
+    """Media's analysis job for the track's audio, as the worker runs it."""
+    track = await session.get_one(Track, uuid.UUID(track_id))
+    audio = await session.scalar(
+        select(AudioFile).where(AudioFile.object_id == track.audio_object_id)
+    )
+    assert audio is not None
+    state = state_of(app)
+    status = await analyse_audio_file(state.require_database(), state.component(STORAGE), audio.id)
+    assert status == "complete"
+    await session.refresh(audio)
+    return audio
+
+
+async def generated_track(
+    app: FastAPI, api: httpx.AsyncClient, user: User, **body: Any
+) -> dict[str, Any]:
+    """A completed generation (POST, then its job); its GET body."""
+    accepted = await generate(api, user, **body)
+    assert await run_job(app, accepted["id"]) == "completed"
+    found = await api.get(f"/v1/generations/{accepted['id']}", headers=user.headers)
+    data: dict[str, Any] = found.json()
+    return data

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.catalog.models import Track
@@ -64,3 +64,46 @@ async def generated_track(
     found = await api.get(f"/v1/generations/{accepted['id']}", headers=user.headers)
     data: dict[str, Any] = found.json()
     return data
+
+
+async def make_generated(
+    session: AsyncSession,
+    owner: uuid.UUID,
+    *,
+    bpm: float = 120.0,
+    key: str = "Am",
+    embedding: list[float] | None = None,
+) -> uuid.UUID:
+    """A completed generation's private track, written directly (no job), with an optional
+    vector in the style model (backbeat-audio-v1, 64 dimensions)."""
+    track = uuid.uuid4()
+    await session.execute(
+        text(
+            "insert into catalog_tracks (id, title, artist, sample_type, visibility, created_by, "
+            "bpm, key) values (:t, 'Made', 'Me', 'song', 'private', :u, :bpm, :key)"
+        ),
+        {"t": track, "u": owner, "bpm": bpm, "key": key},
+    )
+    await session.execute(
+        text(
+            "insert into taste_generations (id, user_id, mode, status, duration_seconds, seed, "
+            "generator, generator_version, track_id, quota_day) values (gen_random_uuid(), :u, "
+            "'new', 'completed', 10, 1, 'backbeat-procedural', '1.0.0', :t, current_date)"
+        ),
+        {"u": owner, "t": track},
+    )
+    if embedding is not None:
+        await session.execute(
+            text(
+                "insert into taste_track_embeddings (model_id, track_id, dimension, embedding) "
+                "select id, :t, dimension, cast(:v as vector) from taste_embedding_models "
+                "where name = 'backbeat-audio-v1'"
+            ),
+            {"t": track, "v": str(embedding)},
+        )
+    return track
+
+
+def basis(index: int, scale: float = 1.0) -> list[float]:
+    """A 64-d vector along one axis."""
+    return [scale if i == index else 0.0 for i in range(64)]

@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-import soundfile as sf  # type: ignore[import-untyped]
 from fastapi import FastAPI
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -22,9 +21,9 @@ from backbeat.catalog.models import LineageEdge, Track
 from backbeat.db import Database
 from backbeat.media.models import MediaObject
 from backbeat.taste.creations_models import Generation
+from tests.catalog.factories import User, new_user
 from tests.conftest import rollback_client, rollback_database, settings_for_tests
 from tests.generation_support import analyse_track, generate, generated_track, run_job
-from tests.catalog.factories import User, new_user
 from tests.rls import make_track
 
 

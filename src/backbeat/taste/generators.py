@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from statistics import median
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from backbeat.errors import Unprocessable
 
@@ -73,13 +73,16 @@ class Generator(Protocol):
     def render(self, recipe: Recipe) -> Rendered: ...
 
 
+G = TypeVar("G", bound=Generator)
+
+
 class GeneratorRegistry:
     """Generators by name; the first registered is the default."""
 
     def __init__(self) -> None:
         self._generators: dict[str, Generator] = {}
 
-    def register(self, generator: Generator) -> Generator:
+    def register(self, generator: G) -> G:
         """Add a generator (a platform plugs its own model in here)."""
         self._generators[generator.name] = generator
         return generator

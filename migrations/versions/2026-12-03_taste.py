@@ -186,6 +186,7 @@ def create_users() -> None:
         sa.Column("kind", sa.Text(), nullable=False),
         sa.Column("weight", sa.Double(), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("retraction", sa.Boolean(), server_default="false", nullable=False),
         sa.CheckConstraint(
             "kind in ('listen', 'like', 'dislike')", name=op.f("ck_taste_events_kind")
         ),

@@ -40,9 +40,9 @@ begin
              taste_listen_weight(n.ms_played, n.duration_ms, n.skipped), n.listened_at
         from new_rows n where n.track_id is not null;
   else
-    insert into taste_events (user_id, track_id, kind, weight, occurred_at)
+    insert into taste_events (user_id, track_id, kind, weight, occurred_at, retraction)
       select o.user_id, o.track_id, 'listen',
-             -taste_listen_weight(o.ms_played, o.duration_ms, o.skipped), o.listened_at
+             taste_listen_weight(o.ms_played, o.duration_ms, o.skipped), o.listened_at, true
         from old_rows o where o.track_id is not null;
   end if;
   if found then
@@ -62,8 +62,8 @@ begin
     insert into taste_events (user_id, track_id, kind, weight, occurred_at)
       values (new.user_id, new.track_id, 'like', taste_like_weight(), new.liked_at);
   else
-    insert into taste_events (user_id, track_id, kind, weight, occurred_at)
-      values (old.user_id, old.track_id, 'like', -taste_like_weight(), old.liked_at);
+    insert into taste_events (user_id, track_id, kind, weight, occurred_at, retraction)
+      values (old.user_id, old.track_id, 'like', taste_like_weight(), old.liked_at, true);
   end if;
   perform backbeat_enqueue_job('backbeat:taste.fold', '{}'::jsonb, 'default', 'taste.fold', null);
   return null;
@@ -78,8 +78,8 @@ begin
     insert into taste_events (user_id, track_id, kind, weight, occurred_at)
       values (new.user_id, new.track_id, 'dislike', taste_dislike_weight(), new.disliked_at);
   else
-    insert into taste_events (user_id, track_id, kind, weight, occurred_at)
-      values (old.user_id, old.track_id, 'dislike', -taste_dislike_weight(), old.disliked_at);
+    insert into taste_events (user_id, track_id, kind, weight, occurred_at, retraction)
+      values (old.user_id, old.track_id, 'dislike', taste_dislike_weight(), old.disliked_at, true);
   end if;
   perform backbeat_enqueue_job('backbeat:taste.fold', '{}'::jsonb, 'default', 'taste.fold', null);
   return null;

@@ -147,8 +147,9 @@ class TasteProfile(Base):
 
 
 class TasteEvent(Base):
-    """A listen, like or dislike (or their removal, as a negative weight) waiting to be folded
-    into the user's taste vectors; written by triggers on listening and library tables."""
+    """A listen, like or dislike (or its removal: a retraction of the same weight and time)
+    waiting to be folded into the user's taste vectors; written by triggers on listening and
+    library tables."""
 
     __tablename__ = "taste_events"
     __table_args__ = (
@@ -162,6 +163,7 @@ class TasteEvent(Base):
     kind: Mapped[str] = mapped_column(Text)
     weight: Mapped[float] = mapped_column(Double)
     occurred_at: Mapped[datetime]
+    retraction: Mapped[bool] = mapped_column(server_default="false")
 
 
 class Station(Base):

@@ -1,0 +1,48 @@
+"""Factories shared by taste tests: a small test model and tracks with known vectors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backbeat.taste.models import EmbeddingModel
+from backbeat.taste.service import embeddings
+from tests.rls import make_track
+
+
+async def small_model(
+    session: AsyncSession, name: str = "test-four", dimension: int = 4
+) -> EmbeddingModel:
+    """A registered model of a few dimensions (its HNSW index made, rolled back with the test)."""
+    return await embeddings.register_model(session, name=name, version="1", dimension=dimension)
+
+
+async def track_with_vector(
+    session: AsyncSession,
+    owner: uuid.UUID,
+    model: EmbeddingModel,
+    values: Sequence[float],
+    *,
+    visibility: str = "public",
+    bpm: float | None = None,
+    sample_type: str = "beats",
+) -> uuid.UUID:
+    """A catalog track of `owner` with its vector in `model`."""
+    track = await make_track(session, owner, visibility)
+    await session.execute(
+        text("update catalog_tracks set bpm = :bpm, sample_type = :s where id = :t"),
+        {"bpm": bpm, "s": sample_type, "t": track},
+    )
+    await embeddings.store_track_vector(session, track, model, embeddings.normalised(values))
+    return track
+
+
+def around(axis: int, dimension: int, jitter: float, rng: np.random.Generator) -> list[float]:
+    """A vector near one axis."""
+    values = np.full(dimension, 0.05) + rng.uniform(0, jitter, dimension)
+    values[axis] = 1.0
+    return [float(v) for v in values]

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backbeat.app import create_app
 from backbeat.db import Database
-from backbeat.taste.band_style import add_to_mean, band_bio, band_name, match_of, remove_from_mean
+from backbeat.taste.band_style import add_to_mean, band_bio, band_name, remove_from_mean
 from backbeat.taste.generators import Shape
 from tests.catalog.factories import User, new_user
 from tests.conftest import rollback_client, rollback_database, settings_for_tests
@@ -66,10 +66,6 @@ class TestStyle:
         assert band_name(shape, None).startswith("The ")
         bio = band_bio("The Neon Tides", shape)
         assert "driving" in bio and "minor" in bio and "restless" in bio and "128 BPM" in bio
-
-    @pytest.mark.parametrize(("distance", "match"), [(0.0, 100), (0.25, 75), (1.0, 0), (2.0, 0)])
-    def test_match(self, distance: float, match: int) -> None:
-        assert match_of(distance) == match
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -21,9 +21,18 @@ from backbeat.catalog.models import LineageEdge, Track
 from backbeat.db import Database
 from backbeat.media.models import MediaObject
 from backbeat.taste.creations_models import Generation
+from backbeat.taste.generation_tasks import plan_for, render
+from backbeat.taste.generators_procedural import PROCEDURAL
+from backbeat.taste.service.embeddings import vector_text
 from tests.catalog.factories import User, new_user
 from tests.conftest import rollback_client, rollback_database, settings_for_tests
-from tests.generation_support import analyse_track, generate, generated_track, run_job
+from tests.generation_support import (
+    analyse_track,
+    context_of,
+    generate,
+    generated_track,
+    run_job,
+)
 from tests.rls import make_track
 
 
@@ -184,6 +193,24 @@ class TestGeneratedTrack:
         assert found["provenance"]["source_tracks"] == []
         assert found["explanation"].startswith("Because you like ")
         assert 0 <= found["match"] <= 100
+
+    async def test_the_match_is_with_your_taste_vector_when_you_have_one(
+        self, api: httpx.AsyncClient, gen_app: FastAPI, alice: User, session: AsyncSession
+    ) -> None:
+        generation = Generation(mode="new", seed=5, duration_seconds=3.0, user_id=alice.id)
+        plan = plan_for(generation, [])
+        _, made = render(context_of(gen_app).storage, PROCEDURAL, plan.recipe)
+        await session.execute(
+            text(
+                "insert into taste_user_vectors (user_id, model_id, dimension, vector, weight, "
+                "reference_at) select :u, id, dimension, cast(:v as vector), 1, now() "
+                "from taste_embedding_models where name = 'backbeat-audio-v1'"
+            ),
+            {"u": alice.id, "v": vector_text(made)},
+        )
+        found = await generated_track(gen_app, api, alice, mode="new", duration_seconds=3, seed=5)
+        assert found["match"] == 100
+        assert found["provenance"]["parameters"] == plan.recipe.parameters()
 
     async def test_a_generator_error_fails_it_and_gives_the_day_back(
         self,

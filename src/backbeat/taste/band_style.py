@@ -59,8 +59,3 @@ def band_bio(name: str, shape: Shape) -> str:
     mood = "in a minor key" if shape.key.endswith("m") else "in a major key"
     heat = "restless" if shape.energy > 0.7 else "steady" if shape.energy > 0.4 else "hushed"
     return f"{name} play {pace}, {heat} music {mood}: around {round(shape.bpm)} BPM in {shape.key}."
-
-
-def match_of(cosine_distance: float) -> int:
-    """A cosine distance (0 same direction … 2 opposite) as a 0-100 match."""
-    return max(0, min(100, round(100 * (1 - cosine_distance))))

@@ -26,10 +26,27 @@ from backbeat.media.sniff import MediaRejected
 from backbeat.media.storage import Storage
 from backbeat.realtime import Broker, create_broker
 from backbeat.taste import generators_procedural  # noqa: F401 - registers the built-in generator
+from backbeat.taste.audio_features import audio_embedding
 from backbeat.taste.creations_models import Generation
-from backbeat.taste.generators import Recipe, generators, match_percent, shape_of
+from backbeat.taste.generators import (
+    Generator,
+    Recipe,
+    Rendered,
+    generators,
+    match_percent,
+    shape_of,
+)
 from backbeat.taste.service import generations, quota
-from backbeat.taste.service.generations_shaping import Influence, Plan, explain, influences_of, vary
+from backbeat.taste.service.embeddings import Vector
+from backbeat.taste.service.generations_shaping import (
+    Influence,
+    Plan,
+    explain,
+    influences_of,
+    reference_vector,
+    vary,
+    vector_match,
+)
 from backbeat.taste.service.generations_store import make_track, store_audio
 
 log = logging.getLogger(__name__)
@@ -52,7 +69,8 @@ def plan_for(generation: Generation, influences: list[Influence]) -> Plan:
     made = vary(wanted, generation.mode, generation.seed)
     recipe = Recipe(generation.mode, made, generation.duration_seconds, generation.seed)
     explanation = explain(generation.mode, influences, generation.source_external_id)
-    return Plan(recipe, influences, explanation, match_percent(wanted, made) if influences else 0)
+    match = match_percent(wanted, made) if influences else None
+    return Plan(recipe, influences, explanation, match)
 
 
 async def start(ctx: GenerationContext, generation_id: uuid.UUID) -> Plan | None:
@@ -69,19 +87,34 @@ async def start(ctx: GenerationContext, generation_id: uuid.UUID) -> Plan | None
     return plan
 
 
+def render(storage: Storage, generator: Generator, recipe: Recipe) -> tuple[Rendered, Vector]:
+    """The generator's file and its built-in audio embedding (a file that does not decode is
+    refused here, before anything is stored)."""
+    rendered = generator.render(recipe)
+    path = storage.staging_file()
+    try:
+        path.write_bytes(rendered.data)
+        return rendered, audio_embedding(path)
+    finally:
+        path.unlink(missing_ok=True)
+
+
 async def finish(ctx: GenerationContext, generation_id: uuid.UUID, plan: Plan) -> str:
     """Render, then store, make the track and complete, in one transaction."""
     async with session_scope(ctx.database) as session:
         generation = await session.get_one(Generation, generation_id)
         generator = generators.get(generation.generator)
-    rendered = await anyio.to_thread.run_sync(lambda: generator.render(plan.recipe))
+    rendered, vector = await anyio.to_thread.run_sync(
+        lambda: render(ctx.storage, generator, plan.recipe)
+    )
     async with session_scope(ctx.database) as session:
         generation = await session.get_one(Generation, generation_id, with_for_update=True)
         audio_id = await store_audio(session, ctx.storage, ctx.settings, generation, rendered)
         track_id = await make_track(session, ctx.settings, generation, plan, audio_id)
+        reference = await reference_vector(session, generation)
         generation.status, generation.track_id = "completed", track_id
         generation.explanation = plan.explanation
-        generation.match_percent = plan.match if plan.influences else None
+        generation.match_percent = vector_match(reference, vector, plan.match)
         generation.finished_at, generation.prompt = datetime.now(UTC), None
     await generations.publish(ctx.broker, generation)
     return "completed"

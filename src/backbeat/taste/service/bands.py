@@ -23,10 +23,11 @@ from backbeat.taste.band_schemas import (
     SimilarBandOut,
     SimilarBands,
 )
-from backbeat.taste.band_style import add_to_mean, band_bio, band_name, match_of, remove_from_mean
+from backbeat.taste.band_style import add_to_mean, band_bio, band_name, remove_from_mean
 from backbeat.taste.creations_models import Band, BandTrack, Generation
 from backbeat.taste.generators import Reference, shape_of
-from backbeat.taste.models import EmbeddingModel, TrackEmbedding
+from backbeat.taste.models import EmbeddingModel
+from backbeat.taste.service.embeddings import match_percent, track_vector
 
 MAX_SIMILAR = 50
 
@@ -68,11 +69,7 @@ async def embedding_of(
     """The track's vector in the style model, if it has one yet."""
     if model is None:
         return None
-    found = await session.scalar(
-        select(TrackEmbedding.embedding).where(
-            TrackEmbedding.model_id == model.id, TrackEmbedding.track_id == track_id
-        )
-    )
+    found = await track_vector(session, track_id, model=model.name)
     return None if found is None else [float(x) for x in found]
 
 
@@ -224,7 +221,7 @@ async def similar_bands(session: AsyncSession, band_id: uuid.UUID, *, k: int) ->
     for row in rows:
         band = await session.get_one(Band, row.id)
         items.append(
-            SimilarBandOut(band=await band_out(session, band), match=match_of(row.distance))
+            SimilarBandOut(band=await band_out(session, band), match=match_percent(row.distance))
         )
     return SimilarBands(items=items)
 

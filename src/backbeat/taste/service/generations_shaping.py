@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.taste.creations_models import Generation
 from backbeat.taste.generators import Recipe, Reference, Shape, key_name, parse_key
+from backbeat.taste.service.embeddings import Vector, match_percent, track_vector, user_taste_vector
 
 TASTE_REFERENCES = 10
 TRACK_FACTS = """
@@ -58,7 +59,7 @@ class Plan:
     recipe: Recipe
     influences: list[Influence]
     explanation: str
-    match: int
+    match: int | None
 
 
 async def influences_of(session: AsyncSession, generation: Generation) -> list[Influence]:
@@ -97,3 +98,19 @@ def explain(mode: str, influences: list[Influence], external_id: str | None) -> 
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     lead = {"similar": "Similar to", "extend": "Extends", "radio": "A radio piece from"}
     return f"{lead.get(mode, 'Because you like')} {listed}."
+
+
+async def reference_vector(session: AsyncSession, generation: Generation) -> Vector | None:
+    """What the made track is matched against: its source track's vector, else the user's taste
+    (both in the built-in audio model), or None when neither exists yet."""
+    if generation.source_track_id is not None:
+        return await track_vector(session, generation.source_track_id)
+    return await user_taste_vector(session, generation.user_id)
+
+
+def vector_match(reference: Vector | None, made: Vector, fallback: int | None) -> int | None:
+    """The cosine match of the made track's audio with the reference; the shape's match when
+    there is no reference vector to compare with."""
+    if reference is None or reference.shape != made.shape:
+        return fallback
+    return match_percent(1.0 - float(np.dot(reference, made)))

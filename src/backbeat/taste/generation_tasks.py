@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import anyio
 import procrastinate
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat import jobs
 from backbeat.config import Settings
@@ -37,7 +38,7 @@ from backbeat.taste.generators import (
     shape_of,
 )
 from backbeat.taste.service import generations, quota
-from backbeat.taste.service.embeddings import Vector
+from backbeat.taste.service.embeddings import AUDIO_MODEL, Vector, get_model, store_track_vector
 from backbeat.taste.service.generations_shaping import (
     Influence,
     Plan,
@@ -99,23 +100,37 @@ def render(storage: Storage, generator: Generator, recipe: Recipe) -> tuple[Rend
         path.unlink(missing_ok=True)
 
 
+async def complete(
+    session: AsyncSession,
+    storage: Storage,
+    settings: Settings,
+    generation: Generation,
+    plan: Plan,
+    made: tuple[Rendered, Vector],
+) -> None:
+    """Store the audio, make the track (with its vector in the built-in model, so bands and
+    recommendations see it before the analysis job runs) and complete the generation."""
+    rendered, vector = made
+    audio_id = await store_audio(session, storage, settings, generation, rendered)
+    track_id = await make_track(session, settings, generation, plan, audio_id)
+    await store_track_vector(session, track_id, await get_model(session, AUDIO_MODEL), vector)
+    reference = await reference_vector(session, generation)
+    generation.status, generation.track_id = "completed", track_id
+    generation.explanation = plan.explanation
+    generation.match_percent = vector_match(reference, vector, plan.match)
+    generation.finished_at, generation.prompt = datetime.now(UTC), None
+    await session.flush()
+
+
 async def finish(ctx: GenerationContext, generation_id: uuid.UUID, plan: Plan) -> str:
-    """Render, then store, make the track and complete, in one transaction."""
+    """Render with no transaction open, then complete in one transaction."""
     async with session_scope(ctx.database) as session:
         generation = await session.get_one(Generation, generation_id)
         generator = generators.get(generation.generator)
-    rendered, vector = await anyio.to_thread.run_sync(
-        lambda: render(ctx.storage, generator, plan.recipe)
-    )
+    made = await anyio.to_thread.run_sync(lambda: render(ctx.storage, generator, plan.recipe))
     async with session_scope(ctx.database) as session:
         generation = await session.get_one(Generation, generation_id, with_for_update=True)
-        audio_id = await store_audio(session, ctx.storage, ctx.settings, generation, rendered)
-        track_id = await make_track(session, ctx.settings, generation, plan, audio_id)
-        reference = await reference_vector(session, generation)
-        generation.status, generation.track_id = "completed", track_id
-        generation.explanation = plan.explanation
-        generation.match_percent = vector_match(reference, vector, plan.match)
-        generation.finished_at, generation.prompt = datetime.now(UTC), None
+        await complete(session, ctx.storage, ctx.settings, generation, plan, made)
     await generations.publish(ctx.broker, generation)
     return "completed"
 

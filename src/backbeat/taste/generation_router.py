@@ -6,10 +6,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import StreamingResponse
 
-from backbeat.edge import AppSettings, DbSession, State
+from backbeat.edge import AppSettings, DbRead, DbSession, State, json_text
 from backbeat.identity.auth import CurrentUser
 from backbeat.taste.generation_schemas import (
     GenerationAccepted,
@@ -48,11 +48,9 @@ async def list_generations(
 
 
 @router.get("/generations/{generation_id}", response_model=GenerationOut)
-async def get_generation(
-    generation_id: uuid.UUID, session: DbSession, user: CurrentUser
-) -> GenerationOut:
+async def get_generation(generation_id: uuid.UUID, read: DbRead, user: CurrentUser) -> Response:
     """Status, provenance and (when completed) the track of one of your generations."""
-    return await generations.get_generation(session, generation_id, actor=user.user_id)
+    return json_text(await generations.read_generation(read, generation_id))
 
 
 @router.get("/generations/{generation_id}/events", response_model=None)

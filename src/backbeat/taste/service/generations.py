@@ -18,6 +18,7 @@ from backbeat.catalog.service.access import visible_track
 from backbeat.config import Settings
 from backbeat.db import Database, session_scope
 from backbeat.errors import Forbidden, NotFound, Unprocessable
+from backbeat.reads import Read, ReadSession
 from backbeat.realtime import Broker
 from backbeat.taste import generators_procedural  # noqa: F401 - registers the built-in
 from backbeat.taste.creations_models import Generation
@@ -76,14 +77,29 @@ async def queue(session: AsyncSession, generation: Generation) -> Generation:
     return generation
 
 
-async def get_generation(
-    session: AsyncSession, generation_id: uuid.UUID, *, actor: uuid.UUID
-) -> GenerationOut:
-    """One of the caller's generations, or 404 (row-level security hides others' too)."""
-    found = await session.get(Generation, generation_id)
-    if found is None or found.user_id != actor:
+GENERATION_READ = Read("""select json_build_object('id', g.id, 'status', g.status, 'mode', g.mode,
+  'duration_seconds', g.duration_seconds, 'track_id', g.track_id, 'explanation', g.explanation,
+  'match', g.match_percent, 'error', g.error, 'provenance', json_build_object(
+    'generator', g.generator, 'generator_version', g.generator_version,
+    'parameters', g.parameters, 'prompt_sha256', g.prompt_sha256, 'seed', g.seed,
+    'source_tracks', case
+      when g.track_id is not null then coalesce((select json_agg(e.parent_id order by e.parent_id)
+        from catalog_lineage_edges e where e.child_id = g.track_id and e.kind = 'generated_from'),
+        '[]'::json)
+      when g.source_track_id is not null then json_build_array(g.source_track_id)
+      else '[]'::json end,
+    'source_external_id', g.source_external_id, 'influences', g.influences),
+  'created_at', g.created_at, 'started_at', g.started_at, 'finished_at', g.finished_at)::text
+from taste_generations g where g.id = %(id)s::uuid and g.user_id = (select auth.uid())""")
+"""GenerationOut as ready JSON in one round trip (what clients poll)."""
+
+
+async def read_generation(read: ReadSession, generation_id: uuid.UUID) -> str:
+    """One of the caller's generations as JSON, or 404 (the list's items, in one lean read)."""
+    found = await read.one(GENERATION_READ, id=generation_id)
+    if found is None:
         raise NotFound(f"No generation {generation_id}")
-    return (await outs(session, [found]))[0]
+    return found
 
 
 async def list_generations(

@@ -4,20 +4,37 @@ callers named by a header, and running a generation's job (and media's analysis)
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from backbeat.app import create_app
 from backbeat.catalog.models import Track
+from backbeat.db import Database
 from backbeat.edge import state_of
 from backbeat.media.models import AudioFile
 from backbeat.media.router import STORAGE
 from backbeat.media.tasks import analyse_audio_file
 from backbeat.taste.generation_tasks import GenerationContext, run_generation
 from tests.catalog.factories import User
+from tests.conftest import rollback_database, settings_for_tests
+
+
+@asynccontextmanager
+async def generation_app(
+    database: Database, connection: AsyncConnection, data_dir: Path, **settings: object
+) -> AsyncIterator[FastAPI]:
+    """The real app in the test's transaction, storing files under `data_dir`."""
+    configured = settings_for_tests(data_dir=data_dir, **settings)
+    application = create_app(configured, database=rollback_database(database, connection))
+    async with application.router.lifespan_context(application):
+        yield application
 
 
 def context_of(app: FastAPI) -> GenerationContext:

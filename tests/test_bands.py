@@ -20,13 +20,12 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from backbeat.app import create_app
 from backbeat.db import Database
 from backbeat.taste.band_style import add_to_mean, band_bio, band_name, remove_from_mean
 from backbeat.taste.generators import Shape
 from tests.catalog.factories import User, new_user
-from tests.conftest import rollback_client, rollback_database, settings_for_tests
-from tests.generation_support import basis, make_generated
+from tests.conftest import rollback_client
+from tests.generation_support import basis, generation_app, make_generated
 from tests.rls import make_track
 
 vectors = st.lists(
@@ -72,12 +71,8 @@ class TestStyle:
 async def gen_app(
     database: Database, connection: AsyncConnection, tmp_path: Path
 ) -> AsyncIterator[FastAPI]:
-    application = create_app(
-        settings_for_tests(data_dir=tmp_path / "data"),
-        database=rollback_database(database, connection),
-    )
-    async with application.router.lifespan_context(application):
-        yield application
+    async with generation_app(database, connection, tmp_path / "data") as app:
+        yield app
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -16,7 +16,6 @@ from fastapi import FastAPI
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from backbeat.app import create_app
 from backbeat.catalog.models import LineageEdge, Track
 from backbeat.db import Database
 from backbeat.media.models import MediaObject
@@ -25,12 +24,13 @@ from backbeat.taste.generation_tasks import plan_for, render
 from backbeat.taste.generators_procedural import PROCEDURAL
 from backbeat.taste.service.embeddings import vector_text
 from tests.catalog.factories import User, new_user
-from tests.conftest import rollback_client, rollback_database, settings_for_tests
+from tests.conftest import rollback_client
 from tests.generation_support import (
     analyse_track,
     context_of,
     generate,
     generated_track,
+    generation_app,
     run_job,
 )
 from tests.rls import make_track
@@ -40,10 +40,10 @@ from tests.rls import make_track
 async def gen_app(
     database: Database, connection: AsyncConnection, tmp_path: Path
 ) -> AsyncIterator[FastAPI]:
-    settings = settings_for_tests(data_dir=tmp_path / "data", generation_source_share_ppm=50_000)
-    application = create_app(settings, database=rollback_database(database, connection))
-    async with application.router.lifespan_context(application):
-        yield application
+    async with generation_app(
+        database, connection, tmp_path / "data", generation_source_share_ppm=50_000
+    ) as app:
+        yield app
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -16,13 +16,13 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from backbeat.app import create_app
 from backbeat.db import Claims, Database, begin_as_caller, session_scope
 from backbeat.taste.quota import quota_day, remaining, resets_at, retry_after_seconds
 from backbeat.taste.service import quota
 from tests.billing_factories import make_plan, make_subscription
 from tests.catalog.factories import User, new_user
-from tests.conftest import rollback_client, rollback_database, settings_for_tests
+from tests.conftest import rollback_client
+from tests.generation_support import generation_app
 from tests.rls import make_user
 
 
@@ -60,10 +60,8 @@ class TestCalendar:
 async def gen_app(
     database: Database, connection: AsyncConnection, tmp_path: Path
 ) -> AsyncIterator[FastAPI]:
-    settings = settings_for_tests(data_dir=tmp_path / "data")
-    application = create_app(settings, database=rollback_database(database, connection))
-    async with application.router.lifespan_context(application):
-        yield application
+    async with generation_app(database, connection, tmp_path / "data") as app:
+        yield app
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -122,6 +120,10 @@ class TestQuotaApi:
         await on_plan(session, alice.id, "solo", 1)
         assert (await post(api, alice)).status_code == 202
         assert (await post(api, alice)).status_code == 429
+        await session.execute(
+            text("update billing_subscriptions set status = 'canceled' where user_id = :u"),
+            {"u": alice.id},
+        )  # an upgrade: the old subscription ends, the new one starts
         await on_plan(session, alice.id, "premium", None)
         shown = (await api.get("/v1/me/quota", headers=alice.headers)).json()
         assert (shown["plan"], shown["used"], shown["limit"]) == ("premium", 1, None)

@@ -55,6 +55,7 @@ FUNCTIONS = (
     "taste_audio_analysed()",
     "taste_track_audio_changed()",
     "taste_station_owner(uuid)",
+    "taste_profile_tracks(uuid)",
 )
 TRIGGERS = (
     ("taste_listens_added", "listening_listens"),

@@ -140,7 +140,7 @@ grant execute on function taste_register_model(text, text, integer, text)
   to backbeat_user, backbeat_service;
 
 -- The index's nearest neighbours: the model inlined so its partial index applies, ef_search at
--- least the number of rows asked for (an HNSW scan returns at most ef_search rows).
+-- least 100 and the number of rows asked for (an HNSW scan returns at most ef_search rows).
 create function taste_nearest(_model uuid, _query vector, _fetch integer)
 returns table (track_id uuid, distance double precision)
 language plpgsql volatile set search_path = public, pg_temp as $$
@@ -150,7 +150,7 @@ begin
   if _dimension is null or vector_dims(_query) <> _dimension then
     return;
   end if;
-  perform set_config('hnsw.ef_search', least(greatest(_fetch, 40), 1000)::text, true);
+  perform set_config('hnsw.ef_search', least(greatest(_fetch, 100), 1000)::text, true);
   return query execute format(
     'select e.track_id, (e.embedding::vector(%1$s) <=> $1::vector(%1$s))::float8
        from taste_track_embeddings e where e.model_id = %2$L
@@ -282,3 +282,21 @@ alter table taste_recall enable row level security;
 -- The built-in audio model (taste/audio_features.py documents its 64 dimensions).
 select taste_register_model('backbeat-audio-v1', '1', 64,
   'Backbeat''s audio model: MFCC, chroma, spectral contrast and onset/tempo statistics.');
+
+-- Cold start: the public tracks a user's onboarding profile matches (genres and vibe against
+-- tags, favourite artists against the artist, bass level against bass tags, inside the tempo
+-- range, no explicit tracks unless allowed).
+create function taste_profile_tracks(_user uuid) returns table (track_id uuid)
+language sql stable set search_path = public, pg_temp as $$
+  select t.id from taste_profiles p join catalog_tracks t
+    on t.visibility = 'public' and t.deleted_at is null
+   where p.user_id = _user
+     and (exists (select 1 from unnest(t.tags) tag
+                   where lower(tag) = any(select lower(g) from unnest(p.genres || p.vibe) g)
+                      or (p.bass_level = 'high' and lower(tag) in ('bass', 'sub', '808', 'heavy')))
+          or lower(t.artist) = any(select lower(a) from unnest(p.favourite_artists) a))
+     and (p.tempo_min is null or t.bpm >= p.tempo_min)
+     and (p.tempo_max is null or t.bpm <= p.tempo_max)
+     and (p.explicit_lyrics or not ('explicit' = any(t.tags)))
+   limit 2000
+$$;

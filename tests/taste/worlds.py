@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import text
@@ -46,3 +47,24 @@ def around(axis: int, dimension: int, jitter: float, rng: np.random.Generator) -
     values = np.full(dimension, 0.05) + rng.uniform(0, jitter, dimension)
     values[axis] = 1.0
     return [float(v) for v in values]
+
+
+async def listen(
+    session: AsyncSession,
+    user: uuid.UUID,
+    track: uuid.UUID,
+    at: datetime,
+    *,
+    ms_played: int | None = None,
+    duration_ms: int | None = None,
+    skipped: bool = False,
+) -> None:
+    """A listen of a catalog track (the taste trigger queues it)."""
+    await session.execute(
+        text(
+            "insert into listening_listens (id, user_id, listened_at, artist_name, track_name, "
+            "recording_msid, track_id, ms_played, duration_ms, skipped) values "
+            "(gen_random_uuid(), :u, :at, 'a', 't', gen_random_uuid(), :t, :ms, :d, :s)"
+        ),
+        {"u": user, "at": at, "t": track, "ms": ms_played, "d": duration_ms, "s": skipped},
+    )

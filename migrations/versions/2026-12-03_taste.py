@@ -56,6 +56,7 @@ FUNCTIONS = (
     "taste_track_audio_changed()",
     "taste_station_owner(uuid)",
     "taste_profile_tracks(uuid)",
+    "taste_influences(uuid, uuid, double precision, integer)",
 )
 TRIGGERS = (
     ("taste_listens_added", "listening_listens"),

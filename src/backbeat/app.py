@@ -40,6 +40,7 @@ from backbeat.studio import live_router as studio_live_router
 from backbeat.studio import me_router as studio_me_router
 from backbeat.studio import router as studio_router
 from backbeat.studio import workspace_router as studio_workspace_router
+from backbeat.taste import router as taste_router
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ DOMAIN_ROUTERS = (
     identity_account_router.router,
     royalties_router.router,
     listening_router.router,
+    taste_router.router,
     listenbrainz_router.router,
     library_router.router,
     playlist_router.router,

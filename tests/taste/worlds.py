@@ -6,12 +6,16 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+import httpx
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.identity.models import User as IdentityUser
 from backbeat.taste.models import EmbeddingModel
 from backbeat.taste.service import embeddings
+from tests.catalog.factories import User
+from tests.identity.factories import bearer, sign_in, signup
 from tests.rls import make_track
 
 
@@ -67,4 +71,16 @@ async def listen(
             "(gen_random_uuid(), :u, :at, 'a', 't', gen_random_uuid(), :t, :ms, :d, :s)"
         ),
         {"u": user, "at": at, "t": track, "ms": ms_played, "d": duration_ms, "s": skipped},
+    )
+
+
+async def admin_user(client: httpx.AsyncClient, session: AsyncSession) -> User:
+    """A signed-up user made admin, signed in again so the token carries the role."""
+    data = await signup(client)
+    user = await session.get_one(IdentityUser, data["user"]["id"])
+    user.roles = ["listener", "admin"]
+    await session.flush()
+    signed = (await sign_in(client, data["user"]["email"])).json()
+    return User(
+        uuid.UUID(data["user"]["id"]), data["user"]["username"], bearer(signed["access_token"])
     )

@@ -55,6 +55,8 @@ FUNCTIONS = (
     "taste_audio_analysed()",
     "taste_track_audio_changed()",
     "taste_station_owner(uuid)",
+    "taste_profile_tracks(uuid)",
+    "taste_influences(uuid, uuid, double precision, integer)",
 )
 TRIGGERS = (
     ("taste_listens_added", "listening_listens"),

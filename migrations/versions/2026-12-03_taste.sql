@@ -140,7 +140,7 @@ grant execute on function taste_register_model(text, text, integer, text)
   to backbeat_user, backbeat_service;
 
 -- The index's nearest neighbours: the model inlined so its partial index applies, ef_search at
--- least the number of rows asked for (an HNSW scan returns at most ef_search rows).
+-- least 100 and the number of rows asked for (an HNSW scan returns at most ef_search rows).
 create function taste_nearest(_model uuid, _query vector, _fetch integer)
 returns table (track_id uuid, distance double precision)
 language plpgsql volatile set search_path = public, pg_temp as $$
@@ -150,7 +150,7 @@ begin
   if _dimension is null or vector_dims(_query) <> _dimension then
     return;
   end if;
-  perform set_config('hnsw.ef_search', least(greatest(_fetch, 40), 1000)::text, true);
+  perform set_config('hnsw.ef_search', least(greatest(_fetch, 100), 1000)::text, true);
   return query execute format(
     'select e.track_id, (e.embedding::vector(%1$s) <=> $1::vector(%1$s))::float8
        from taste_track_embeddings e where e.model_id = %2$L
@@ -163,7 +163,8 @@ grant execute on function taste_nearest(uuid, vector, integer)
 -- k nearest tracks a listener may be recommended: public, visible, not their own, not in
 -- `_exclude`, not disliked, not heard since `_heard_since`, within the filters. The index is
 -- asked for 4k, then 16k... up to 1000 rows; when that still leaves fewer than k, an exact scan
--- answers (so k rows come back whenever k exist).
+-- answers (so k rows come back whenever k exist). The statements are built as text so that an
+-- anonymous caller's never name the tables of listens and dislikes it may not read.
 create function taste_candidates(
   _model uuid, _query vector, _k integer, _user uuid, _exclude uuid[], _sample_type text,
   _bpm_min double precision, _bpm_max double precision, _key text, _derivatives boolean,
@@ -174,48 +175,39 @@ declare
   _fetch integer := greatest(_k * 4, 40);
   _ids uuid[];
   _distances float8[];
+  _where text := 't.visibility = ''public'' and t.deleted_at is null
+    and not (c.track_id = any(coalesce($4, ''{}'')))
+    and ($5::text is null or t.sample_type = $5) and ($6::float8 is null or t.bpm >= $6)
+    and ($7::float8 is null or t.bpm <= $7) and ($8::text is null or t.key = $8)
+    and ($9 is not true or t.license_derivatives)';
 begin
+  if _user is not null then
+    _where := _where || ' and t.created_by <> $3
+      and not exists (select 1 from library_dislikes d
+                      where d.user_id = $3 and d.track_id = c.track_id)';
+  end if;
+  if _user is not null and _heard_since is not null then
+    _where := _where || ' and not exists (select 1 from listening_listens l
+      where l.user_id = $3 and l.track_id = c.track_id and l.listened_at >= $10)';
+  end if;
   loop
-    select array_agg(c.track_id order by c.distance), array_agg(c.distance order by c.distance)
+    execute 'select array_agg(x.track_id order by x.distance), array_agg(x.distance order by x.distance)
+      from (select c.track_id, c.distance from taste_nearest($11, $1, $2) c
+              join catalog_tracks t on t.id = c.track_id where ' || _where
+      || ' order by c.distance limit $12) x'
       into _ids, _distances
-      from (select n.track_id, n.distance from taste_nearest(_model, _query, _fetch) n
-             join catalog_tracks t on t.id = n.track_id
-            where t.visibility = 'public' and t.deleted_at is null
-              and (_user is null or t.created_by <> _user)
-              and not (n.track_id = any(coalesce(_exclude, '{}')))
-              and (_sample_type is null or t.sample_type = _sample_type)
-              and (_bpm_min is null or t.bpm >= _bpm_min)
-              and (_bpm_max is null or t.bpm <= _bpm_max)
-              and (_key is null or t.key = _key)
-              and (_derivatives is not true or t.license_derivatives)
-              and (_user is null or not exists (select 1 from library_dislikes d
-                     where d.user_id = _user and d.track_id = n.track_id))
-              and (_heard_since is null or not exists (select 1 from listening_listens l
-                     where l.user_id = _user and l.track_id = n.track_id
-                       and l.listened_at >= _heard_since))
-            order by n.distance limit _k) c;
+      using _query, _fetch, _user, _exclude, _sample_type, _bpm_min, _bpm_max, _key,
+            _derivatives, _heard_since, _model, _k;
     exit when coalesce(cardinality(_ids), 0) >= _k or _fetch >= 1000;
     _fetch := least(_fetch * 4, 1000);
   end loop;
   if coalesce(cardinality(_ids), 0) < _k then
-    return query
-      select e.track_id, (e.embedding <=> _query)::float8 from taste_track_embeddings e
-        join catalog_tracks t on t.id = e.track_id
-       where e.model_id = _model and vector_dims(_query) = e.dimension
-         and t.visibility = 'public' and t.deleted_at is null
-         and (_user is null or t.created_by <> _user)
-         and not (e.track_id = any(coalesce(_exclude, '{}')))
-         and (_sample_type is null or t.sample_type = _sample_type)
-         and (_bpm_min is null or t.bpm >= _bpm_min)
-         and (_bpm_max is null or t.bpm <= _bpm_max)
-         and (_key is null or t.key = _key)
-         and (_derivatives is not true or t.license_derivatives)
-         and (_user is null or not exists (select 1 from library_dislikes d
-                where d.user_id = _user and d.track_id = e.track_id))
-         and (_heard_since is null or not exists (select 1 from listening_listens l
-                where l.user_id = _user and l.track_id = e.track_id
-                  and l.listened_at >= _heard_since))
-       order by e.embedding <=> _query limit _k;
+    return query execute 'select c.track_id, (c.embedding <=> $1)::float8
+        from taste_track_embeddings c join catalog_tracks t on t.id = c.track_id
+       where c.model_id = $11 and vector_dims($1) = c.dimension and ' || _where
+      || ' order by c.embedding <=> $1 limit $12'
+      using _query, _fetch, _user, _exclude, _sample_type, _bpm_min, _bpm_max, _key,
+            _derivatives, _heard_since, _model, _k;
     return;
   end if;
   return query select u.id, u.distance from unnest(_ids, _distances) as u(id, distance);
@@ -282,3 +274,50 @@ alter table taste_recall enable row level security;
 -- The built-in audio model (taste/audio_features.py documents its 64 dimensions).
 select taste_register_model('backbeat-audio-v1', '1', 64,
   'Backbeat''s audio model: MFCC, chroma, spectral contrast and onset/tempo statistics.');
+
+-- Cold start: the public tracks a user's onboarding profile matches (genres and vibe against
+-- tags, favourite artists against the artist, bass level against bass tags, inside the tempo
+-- range, no explicit tracks unless allowed).
+create function taste_profile_tracks(_user uuid) returns table (track_id uuid)
+language sql stable set search_path = public, pg_temp as $$
+  select t.id from taste_profiles p join catalog_tracks t
+    on t.visibility = 'public' and t.deleted_at is null
+   where p.user_id = _user
+     and (exists (select 1 from unnest(t.tags) tag
+                   where lower(tag) = any(select lower(g) from unnest(p.genres || p.vibe) g)
+                      or (p.bass_level = 'high' and lower(tag) in ('bass', 'sub', '808', 'heavy')))
+          or lower(t.artist) = any(select lower(a) from unnest(p.favourite_artists) a))
+     and (p.tempo_min is null or t.bpm >= p.tempo_min)
+     and (p.tempo_max is null or t.bpm <= p.tempo_max)
+     and (p.explicit_lyrics or not ('explicit' = any(t.tags)))
+   limit 2000
+$$;
+
+-- What pulled a user's taste hardest lately: their last 500 matched listens and 200 likes and
+-- dislikes, decayed to now and summed per track, among tracks with a vector in the model.
+create function taste_influences(_user uuid, _model uuid, _half_life double precision,
+                                 _limit integer)
+returns table (track_id uuid, weight double precision)
+language sql stable set search_path = public, pg_temp as $$
+  with recent as (
+    (select l.track_id, taste_listen_weight(l.ms_played, l.duration_ms, l.skipped) as weight,
+            l.listened_at as at
+       from listening_listens l where l.user_id = _user and l.track_id is not null
+      order by l.listened_at desc limit 500)
+    union all
+    (select k.track_id, taste_like_weight(), k.liked_at from library_likes k
+      where k.user_id = _user order by k.liked_at desc limit 200)
+    union all
+    (select d.track_id, taste_dislike_weight(), d.disliked_at from library_dislikes d
+      where d.user_id = _user order by d.disliked_at desc limit 200))
+  select r.track_id,
+         sum(r.weight * exp(-ln(2) * extract(epoch from (now() - r.at)) / 86400 / _half_life))
+    from recent r
+   where exists (select 1 from taste_track_embeddings e
+                  where e.model_id = _model and e.track_id = r.track_id)
+   group by r.track_id
+  having sum(r.weight) > 0
+   order by 2 desc limit _limit
+$$;
+grant execute on function taste_influences(uuid, uuid, double precision, integer)
+  to backbeat_user, backbeat_service;

@@ -151,6 +151,18 @@ class Settings(BaseSettings):
     studio_recall_half_life_days: float = Field(
         default=30.0, gt=0, description="Mixx Recall evidence loses half its weight in this time."
     )
+    taste_half_life_days: float = Field(
+        default=30.0,
+        gt=0,
+        le=3650,
+        description="A play, like or skip loses half its pull on taste.",
+    )
+    taste_recent_days: int = Field(
+        default=14, ge=0, le=365, description="Tracks heard this recently are not recommended."
+    )
+    taste_recall_queries: int = Field(
+        default=50, ge=1, le=1000, description="Queries the recall monitor samples per model."
+    )
 
     # Generation and bands (docs/taste-generation.md).
     generation_source_share_ppm: int = Field(

@@ -127,7 +127,14 @@ class TestExplain:
 
     def test_nothing_to_go_on(self) -> None:
         assert explain("new", [], None).startswith("Made from scratch (nothing you played yet)")
-        assert "spotify:track:1" in explain("similar", [], "spotify:track:1")
+        assert explain("new", [], "spotify:track:1").startswith("Made from scratch (spotify")
+
+    def test_an_external_source_is_named_with_the_taste_that_shaped_it(self) -> None:
+        one = [self.influence("One")]
+        assert explain("similar", [], "spotify:track:1") == "Similar to spotify:track:1."
+        assert explain("radio", one, "spotify:track:1") == (
+            "A radio piece from spotify:track:1, shaped by what you like (One by Luna)."
+        )
 
 
 class TestProcedural:

@@ -90,13 +90,18 @@ def vary(shape: Shape, mode: str, seed: int) -> Shape:
 
 
 def explain(mode: str, influences: list[Influence], external_id: str | None) -> str:
-    """'Because you liked …' for taste, 'Similar to …' / 'Extends …' / 'A radio piece from …'."""
+    """'Because you like …' for taste, 'Similar to …' / 'Extends …' / 'A radio piece from …' for a
+    source; an external source (which Backbeat cannot hear) is named, with the taste that shaped
+    the track in its place."""
     names = [f"{i.title} by {i.artist}" for i in influences[:3]]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    lead = {"similar": "Similar to", "extend": "Extends", "radio": "A radio piece from"}
+    if external_id is not None and mode in lead:
+        taste = f", shaped by what you like ({listed})" if names else ""
+        return f"{lead[mode]} {external_id}{taste}."
     if not names:
         source = f"{external_id}" if external_id else "nothing you played yet"
         return f"Made from scratch ({source}); play and like tracks to shape the next ones."
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    lead = {"similar": "Similar to", "extend": "Extends", "radio": "A radio piece from"}
     return f"{lead.get(mode, 'Because you like')} {listed}."
 
 

@@ -94,7 +94,7 @@ def explain(mode: str, influences: list[Influence], external_id: str | None) -> 
     source; an external source (which Backbeat cannot hear) is named, with the taste that shaped
     the track in its place."""
     names = [f"{i.title} by {i.artist}" for i in influences[:3]]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
     lead = {"similar": "Similar to", "extend": "Extends", "radio": "A radio piece from"}
     if external_id is not None and mode in lead:
         taste = f", shaped by what you like ({listed})" if names else ""

@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.routing import BaseRoute
 
 from backbeat import __version__, jobs
+from backbeat.billing import webhook_router
 from backbeat.catalog import router as catalog_router
 from backbeat.config import Settings
 from backbeat.db import Database
@@ -73,6 +74,7 @@ DOMAIN_ROUTERS = (
     studio_me_router.router,
     generation_router.router,
     band_router.router,
+    webhook_router.router,
 )
 """Every domain's routes, the most read first."""
 

@@ -89,6 +89,7 @@ TASK_MODULES = (
     "backbeat.listening.tasks",
     "backbeat.taste.generation_tasks",
     "backbeat.taste.tasks",
+    "backbeat.billing.webhook_tasks",
 )
 """Modules whose import registers tasks; a worker imports them all before it starts."""
 

@@ -1,6 +1,7 @@
 """Every domain's models, imported once: the registry Alembic and the tests read."""
 
 from backbeat.billing import models as billing
+from backbeat.billing import webhook_models as billing_webhooks
 from backbeat.catalog import models as catalog
 from backbeat.db import Base
 from backbeat.identity import models as identity
@@ -18,6 +19,7 @@ metadata = Base.metadata
 __all__ = [
     "RealtimePayload",
     "billing",
+    "billing_webhooks",
     "catalog",
     "creations",
     "identity",

@@ -35,6 +35,7 @@ from backbeat.identity.schemas import PublicProfile, UserOut
 from backbeat.offerings.coin_schemas import CoinOut, CoinPage, HolderPage, PoolEventPage, PoolOut
 from backbeat.reads import PRELUDE_READ, PoolReader, Read
 from backbeat.royalties.schemas import BalancesOut
+from backbeat.taste.generation_schemas import GenerationOut
 from tests.billing_factories import PRO, make_plan, make_subscription
 from tests.catalog.factories import User, new_track, new_user
 from tests.conftest import settings_for_tests
@@ -88,6 +89,17 @@ class TestHotReadsMatchTheirResponseModels:
         assert {t["title"] for t in page["items"]} >= {"Lean Parent", "Lean Child"}
         store = await client.get(f"/v1/creators/{owner.username}/store")
         assert assert_matches(CreatorStoreOut, store.text)["total"] == 2
+
+    async def test_a_generation_equals_its_list_item(self, client: httpx.AsyncClient) -> None:
+        owner = await new_user(client)
+        source = await new_track(client, owner, title="Lean Source")
+        body = {"mode": "similar", "source": {"track_id": source["id"]}, "prompt": "p"}
+        accepted = await client.post("/v1/generations", json=body, headers=owner.headers)
+        found = await client.get(f"/v1/generations/{accepted.json()['id']}", headers=owner.headers)
+        lean = assert_matches(GenerationOut, found.text)
+        assert lean["provenance"]["source_tracks"] == [source["id"]]
+        listed = (await client.get("/v1/generations", headers=owner.headers)).json()["items"][0]
+        assert GenerationOut.model_validate(lean) == GenerationOut.model_validate(listed)
 
     async def test_me_profile_and_readiness(self, client: httpx.AsyncClient) -> None:
         user = await new_user(client)

@@ -43,6 +43,8 @@ from backbeat.studio import live_router as studio_live_router
 from backbeat.studio import me_router as studio_me_router
 from backbeat.studio import router as studio_router
 from backbeat.studio import workspace_router as studio_workspace_router
+from backbeat.taste import band_router, generation_router
+from backbeat.taste import router as taste_router
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ DOMAIN_ROUTERS = (
     identity_account_router.router,
     royalties_router.router,
     listening_router.router,
+    taste_router.router,
     listenbrainz_router.router,
     library_router.router,
     playlist_router.router,
@@ -72,6 +75,8 @@ DOMAIN_ROUTERS = (
     studio_workspace_router.router,
     studio_live_router.router,
     studio_me_router.router,
+    generation_router.router,
+    band_router.router,
     webhook_router.router,
     billing_router.router,
 )

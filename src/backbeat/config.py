@@ -167,13 +167,43 @@ class Settings(BaseSettings):
     billing_cancel_url: str = Field(
         default="http://localhost:8000/billing/cancel", description="Checkout's back page."
     )
+    # Taste (docs/taste.md).
+    taste_half_life_days: float = Field(
+        default=30.0,
+        gt=0,
+        le=3650,
+        description="A play, like or skip loses half its pull on taste.",
+    )
+    taste_recent_days: int = Field(
+        default=14, ge=0, le=365, description="Tracks heard this recently are not recommended."
+    )
+    taste_recall_queries: int = Field(
+        default=50, ge=1, le=1000, description="Queries the recall monitor samples per model."
+    )
+
+    # Generation and bands (docs/taste-generation.md).
+    generation_source_share_ppm: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="Share of a generated track's revenue each source gets, in parts per million.",
+    )
+    generation_max_seconds: int = Field(
+        default=120, ge=1, le=600, description="Longest track a generation may ask for."
+    )
+    generation_bucket: str = Field(
+        default="project-audio", description="Media bucket (private) generated audio is stored in."
+    )
+    generation_style_model: str = Field(
+        default="backbeat-audio-v1", description="Embedding model a band's style is the mean of."
+    )
 
     # Outbound webhooks (docs/webhooks.md).
     webhook_allowed_hosts: str = Field(
         default="", description="Comma-separated hosts that may resolve to private addresses."
     )
     webhook_retry_schedule_seconds: list[Annotated[float, Field(ge=0, le=86400)]] = Field(
-        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 36000],
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
         max_length=20,
         description="Wait before each retry after a failed attempt (Standard Webhooks' schedule).",
     )

@@ -12,6 +12,8 @@ from backbeat.offerings import coin_models as offerings_coins
 from backbeat.realtime_store import RealtimePayload
 from backbeat.royalties import models as royalties
 from backbeat.studio import models as studio
+from backbeat.taste import creations_models as creations
+from backbeat.taste import models as taste
 
 metadata = Base.metadata
 
@@ -20,6 +22,7 @@ __all__ = [
     "billing",
     "billing_webhooks",
     "catalog",
+    "creations",
     "identity",
     "library",
     "listening",
@@ -28,4 +31,5 @@ __all__ = [
     "offerings_coins",
     "royalties",
     "studio",
+    "taste",
 ]

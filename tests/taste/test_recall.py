@@ -56,7 +56,9 @@ def test_the_cli_prints_recall(committed_urls: DatabaseUrls) -> None:
                 (f"t{i}", user[0]),
             ).fetchone()
             assert track is not None
-            vector = embeddings.vector_text(embeddings.normalised(np.arange(64) % (i + 2) + 1.0))
+            vector = embeddings.vector_text(
+                embeddings.normalised(np.arange(64, dtype=np.float64) % (i + 2) + 1.0)
+            )
             conn.execute(
                 "insert into taste_track_embeddings (model_id, track_id, dimension, embedding) "
                 "values (%s, %s, 64, %s::vector)",

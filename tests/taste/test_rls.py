@@ -65,10 +65,10 @@ class TestOwnRows:
     ) -> None:
         async with acting_as(session, world["bob"]):
             changed = await session.execute(
-                text("update taste_user_vectors set weight = 99 where user_id = :a"),
+                text("update taste_user_vectors set weight = 99 where user_id = :a returning 1"),
                 {"a": world["alice"]},
             )
-            assert changed.rowcount == 0
+            assert changed.all() == []
             with pytest.raises(DBAPIError):
                 async with session.begin_nested():
                     await session.execute(
@@ -102,13 +102,16 @@ class TestTrackVectors:
     async def test_only_admins_and_owners_write_vectors(
         self, session: AsyncSession, world: dict[str, uuid.UUID]
     ) -> None:
-        update = "update taste_track_embeddings set updated_at = now() where track_id = :t"
+        update = text(
+            "update taste_track_embeddings set updated_at = now() where track_id = :t "
+            "returning track_id"
+        )
         async with acting_as(session, world["bob"]):
-            by_other = (await session.execute(text(update), {"t": world["public"]})).rowcount
+            by_other = len((await session.execute(update, {"t": world["public"]})).all())
         async with acting_as(session, world["bob"], app_role="admin"):
-            by_admin = (await session.execute(text(update), {"t": world["public"]})).rowcount
+            by_admin = len((await session.execute(update, {"t": world["public"]})).all())
         async with acting_as(session, world["alice"]):
-            by_owner = (await session.execute(text(update), {"t": world["public"]})).rowcount
+            by_owner = len((await session.execute(update, {"t": world["public"]})).all())
         assert (by_other, by_admin, by_owner) == (0, 1, 1)
 
 

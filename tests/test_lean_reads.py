@@ -100,7 +100,7 @@ class TestHotReadsMatchTheirResponseModels:
             {"u": listener.id, "t": liked},
         )
         await taste_vectors.recompute_user(session, listener.id, half_life_days=30)
-        asked = {"model": "lean-four", "k": 2}
+        asked: dict[str, str | int] = {"model": "lean-four", "k": 2}
         recs = await client.get("/v1/me/recommendations", params=asked, headers=listener.headers)
         similar = await client.get(f"/v1/tracks/{liked}/similar", params=asked)
         taste = await client.get("/v1/me/taste", params=asked, headers=listener.headers)

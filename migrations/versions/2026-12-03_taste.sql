@@ -321,3 +321,20 @@ language sql stable set search_path = public, pg_temp as $$
 $$;
 grant execute on function taste_influences(uuid, uuid, double precision, integer)
   to backbeat_user, backbeat_service;
+
+-- A full recompute reads every event itself: the user's queued ones must not be folded again.
+-- Deleting waits for a fold that holds them, so the recompute then reads what it folded.
+create function taste_discard_pending(_user uuid) returns integer
+language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+  _gone integer;
+begin
+  if auth.uid() is not null and auth.uid() <> _user then
+    raise exception 'only your own taste events' using errcode = '42501';
+  end if;
+  delete from taste_events where user_id = _user;
+  get diagnostics _gone = row_count;
+  return _gone;
+end $$;
+revoke all on function taste_discard_pending(uuid) from public;
+grant execute on function taste_discard_pending(uuid) to backbeat_user, backbeat_service;

@@ -14,6 +14,7 @@ from backbeat.listening.demo import load_listening_demo
 from backbeat.media.demo import media_demo_loader
 from backbeat.royalties.demo import load_royalties_demo
 from backbeat.studio.demo import load_studio_demo
+from backbeat.taste.demo import taste_demo_loader
 
 DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
 """Loads one domain's demo rows (skipping what exists) and returns lines to show the user."""
@@ -29,6 +30,7 @@ def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
         ("studio", load_studio_demo),
         ("listening", load_listening_demo),
         ("library", load_library_demo),
+        ("taste", taste_demo_loader(settings)),
     ]
 
 

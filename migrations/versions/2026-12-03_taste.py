@@ -11,7 +11,7 @@ so the partial index always applies, and `hnsw.ef_search` raised to the fetch si
 exact scan, so a filtered query answers k rows whenever k exist.
 
 Revision ID: 20261203_taste
-Revises: 20261203_listening
+Revises: 20261203_coins
 Create Date: 2026-12-03
 """
 
@@ -24,7 +24,7 @@ from pgvector.sqlalchemy import Vector
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261203_taste"
-down_revision: str | None = "20261203_listening"
+down_revision: str | None = "20261203_coins"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,6 +13,8 @@ from fastapi import APIRouter, FastAPI
 from starlette.routing import BaseRoute
 
 from backbeat import __version__, jobs
+from backbeat.billing import router as billing_router
+from backbeat.billing import webhook_router
 from backbeat.catalog import router as catalog_router
 from backbeat.config import Settings
 from backbeat.db import Database
@@ -33,6 +35,7 @@ from backbeat.media.router import router as media_router
 from backbeat.media.service import storage_for
 from backbeat.middleware import BodyLimitMiddleware, NulTextMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
+from backbeat.offerings import coin_router
 from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
 from backbeat.royalties import router as royalties_router
@@ -65,6 +68,7 @@ DOMAIN_ROUTERS = (
     listenbrainz_router.router,
     library_router.router,
     playlist_router.router,
+    coin_router.router,
     media_router,
     health_router,
     identity_router.router,
@@ -72,6 +76,8 @@ DOMAIN_ROUTERS = (
     studio_workspace_router.router,
     studio_live_router.router,
     studio_me_router.router,
+    webhook_router.router,
+    billing_router.router,
 )
 """Every domain's routes, the most read first."""
 

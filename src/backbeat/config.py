@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -163,6 +163,38 @@ class Settings(BaseSettings):
     taste_recall_queries: int = Field(
         default=50, ge=1, le=1000, description="Queries the recall monitor samples per model."
     )
+    # Billing (docs/billing.md): Stripe drives subscriptions; without a key only manual grants.
+    stripe_api_key: SecretStr | None = Field(
+        default=None, description="Stripe secret key (sk_…); absent: checkout is unavailable."
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None, description="The Stripe webhook endpoint's signing secret (whsec_…)."
+    )
+    stripe_api_base: str | None = Field(
+        default=None, description="Another Stripe API address (stripe-mock, a test fake)."
+    )
+    billing_success_url: str = Field(
+        default="http://localhost:8000/billing/success", description="Checkout's return page."
+    )
+    billing_cancel_url: str = Field(
+        default="http://localhost:8000/billing/cancel", description="Checkout's back page."
+    )
+
+    # Outbound webhooks (docs/webhooks.md).
+    webhook_allowed_hosts: str = Field(
+        default="", description="Comma-separated hosts that may resolve to private addresses."
+    )
+    webhook_retry_schedule_seconds: list[Annotated[float, Field(ge=0, le=86400)]] = Field(
+        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 36000],
+        max_length=20,
+        description="Wait before each retry after a failed attempt (Standard Webhooks' schedule).",
+    )
+    webhook_retry_jitter: float = Field(
+        default=0.1, ge=0, le=0.5, description="Each wait varies randomly by up to this fraction."
+    )
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    webhook_max_endpoints: int = Field(default=10, ge=1, le=1000, description="Per user.")
+    webhook_event_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -185,3 +217,10 @@ class Settings(BaseSettings):
     def is_development(self) -> bool:
         """Destructive commands (db reset) are allowed only here."""
         return self.environment in {"development", "test"}
+
+    @property
+    def webhook_allowed_host_set(self) -> frozenset[str]:
+        """BACKBEAT_WEBHOOK_ALLOWED_HOSTS as lower-case host names."""
+        return frozenset(
+            h.strip().lower() for h in self.webhook_allowed_hosts.split(",") if h.strip()
+        )

@@ -6,12 +6,14 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.billing.demo import load_billing_demo
 from backbeat.catalog.demo import load_catalog_demo
 from backbeat.config import Settings
 from backbeat.identity.demo import load_demo_users
 from backbeat.library.demo import load_library_demo
 from backbeat.listening.demo import load_listening_demo
 from backbeat.media.demo import media_demo_loader
+from backbeat.offerings.coin_demo import load_coins_demo
 from backbeat.royalties.demo import load_royalties_demo
 from backbeat.studio.demo import load_studio_demo
 from backbeat.taste.demo import taste_demo_loader
@@ -24,6 +26,7 @@ def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
     """Every domain's loader, in dependency order (media stores files where settings say)."""
     return [
         ("identity", load_demo_users),
+        ("billing", load_billing_demo),
         ("catalog", load_catalog_demo),
         ("media", media_demo_loader(settings)),
         ("royalties", load_royalties_demo),
@@ -31,6 +34,7 @@ def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
         ("listening", load_listening_demo),
         ("library", load_library_demo),
         ("taste", taste_demo_loader(settings)),
+        ("coins", load_coins_demo),
     ]
 
 

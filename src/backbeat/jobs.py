@@ -88,6 +88,7 @@ TASK_MODULES = (
     "backbeat.studio.tasks",
     "backbeat.listening.tasks",
     "backbeat.taste.tasks",
+    "backbeat.billing.webhook_tasks",
 )
 """Modules whose import registers tasks; a worker imports them all before it starts."""
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-NOT_BENCHMARKS = {"support", "__main__", "wrk", "baselines"}
+NOT_BENCHMARKS = {"support", "__main__", "wrk", "baselines", "taste_data"}
 
 
 def available() -> list[str]:

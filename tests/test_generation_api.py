@@ -137,9 +137,15 @@ class TestGeneratedTrack:
     ) -> None:
         source = await source_track(session, bob.id, bpm=124.0, key="Am")
         found = await generated_track(
-            gen_app, api, alice, mode="extend", source={"track_id": str(source)},
-            duration_seconds=8, prompt="warm and hazy", seed=42,
-        )  # fmt: skip
+            gen_app,
+            api,
+            alice,
+            mode="extend",
+            source={"track_id": str(source)},
+            duration_seconds=8,
+            prompt="warm and hazy",
+            seed=42,
+        )
         assert found["status"] == "completed"
         provenance = found["provenance"]
         assert provenance["generator"] == "backbeat-procedural"
@@ -162,6 +168,23 @@ class TestGeneratedTrack:
         assert track.bpm == pytest.approx(124, rel=0.02) and track.key == "Am"
         stored = await session.get_one(MediaObject, track.audio_object_id)
         assert stored.bucket == "project-audio" and stored.path.startswith(f"{alice.id}/")
+        announced = await session.execute(
+            text(
+                "select owner_id, data from billing_webhook_events "
+                "where event_type = 'generation.completed'"
+            )
+        )
+        assert [tuple(row) for row in announced] == [
+            (
+                alice.id,
+                {
+                    "generation_id": found["id"],
+                    "mode": "extend",
+                    "track_id": found["track_id"],
+                    "match": 100,
+                },
+            )
+        ]
 
     async def test_the_same_seed_makes_the_same_bytes(
         self, api: httpx.AsyncClient, gen_app: FastAPI, alice: User, session: AsyncSession

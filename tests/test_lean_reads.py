@@ -36,12 +36,15 @@ from backbeat.offerings.coin_schemas import CoinOut, CoinPage, HolderPage, PoolE
 from backbeat.reads import PRELUDE_READ, PoolReader, Read
 from backbeat.royalties.schemas import BalancesOut
 from backbeat.taste.generation_schemas import GenerationOut
+from backbeat.taste.schemas import Recommendations, TasteOut
+from backbeat.taste.service import vectors as taste_vectors
 from tests.billing_factories import PRO, make_plan, make_subscription
 from tests.catalog.factories import User, new_track, new_user
 from tests.conftest import settings_for_tests
 from tests.offerings.coin_factories import address, coin_body, mint, pool_event
 from tests.rls import acting_as
 from tests.royalties.factories import account
+from tests.taste.worlds import small_model, track_with_vector
 
 WHO_AM_I = Read(
     "select json_build_object('role', current_user, "
@@ -110,6 +113,28 @@ class TestHotReadsMatchTheirResponseModels:
         assert assert_matches(Readiness, (await client.get("/readyz")).text)["database"] is True
         balances = (await client.get("/v1/me/balances", headers=user.headers)).text
         assert assert_matches(BalancesOut, balances) == {"balances": []}  # values: royalties tests
+
+    async def test_taste_recommendations_similar(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        listener, owner = await new_user(client), await new_user(client)
+        model = await small_model(session, "lean-four")
+        liked = await track_with_vector(session, owner.id, model, [1, 0, 0, 0])
+        for values in ([1, 0.2, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]):
+            await track_with_vector(session, owner.id, model, values)
+        await session.execute(
+            text("insert into library_likes (user_id, track_id) values (:u, :t)"),
+            {"u": listener.id, "t": liked},
+        )
+        await taste_vectors.recompute_user(session, listener.id, half_life_days=30)
+        asked: dict[str, str | int] = {"model": "lean-four", "k": 2}
+        recs = await client.get("/v1/me/recommendations", params=asked, headers=listener.headers)
+        similar = await client.get(f"/v1/tracks/{liked}/similar", params=asked)
+        taste = await client.get("/v1/me/taste", params=asked, headers=listener.headers)
+        items = assert_matches(Recommendations, recs.text)["items"]
+        assert [i["because"][0]["track_id"] for i in items][:1] == [str(liked)]
+        assert len(assert_matches(Recommendations, similar.text)["items"]) == 2
+        assert assert_matches(TasteOut, taste.text)["influences"][0]["track_id"] == str(liked)
 
     async def test_billing_reads(self, client: httpx.AsyncClient, session: AsyncSession) -> None:
         user = await new_user(client)

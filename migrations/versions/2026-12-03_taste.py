@@ -57,6 +57,7 @@ FUNCTIONS = (
     "taste_station_owner(uuid)",
     "taste_profile_tracks(uuid)",
     "taste_influences(uuid, uuid, double precision, integer)",
+    "taste_discard_pending(uuid)",
 )
 TRIGGERS = (
     ("taste_listens_added", "listening_listens"),

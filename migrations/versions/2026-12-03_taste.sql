@@ -143,7 +143,7 @@ grant execute on function taste_register_model(text, text, integer, text)
 -- least 100 and the number of rows asked for (an HNSW scan returns at most ef_search rows).
 create function taste_nearest(_model uuid, _query vector, _fetch integer)
 returns table (track_id uuid, distance double precision)
-language plpgsql volatile set search_path = public, pg_temp as $$
+language plpgsql volatile rows 100 set search_path = public, pg_temp as $$
 declare
   _dimension integer := (select m.dimension from taste_embedding_models m where m.id = _model);
 begin
@@ -163,14 +163,15 @@ grant execute on function taste_nearest(uuid, vector, integer)
 -- k nearest tracks a listener may be recommended: public, visible, not their own, not in
 -- `_exclude`, not disliked, not heard since `_heard_since`, within the filters. The index is
 -- asked for 4k, then 16k... up to 1000 rows; when that still leaves fewer than k, an exact scan
--- answers (so k rows come back whenever k exist). The statements are built as text so that an
+-- answers (so k rows come back whenever k exist). `rows 20` tells the planner it is a few rows
+-- (the default 1,000 made it hash-join the whole catalog to them). The statements are built as text so that an
 -- anonymous caller's never name the tables of listens and dislikes it may not read.
 create function taste_candidates(
   _model uuid, _query vector, _k integer, _user uuid, _exclude uuid[], _sample_type text,
   _bpm_min double precision, _bpm_max double precision, _key text, _derivatives boolean,
   _heard_since timestamptz)
 returns table (track_id uuid, distance double precision)
-language plpgsql volatile set search_path = public, pg_temp as $$
+language plpgsql volatile rows 20 set search_path = public, pg_temp as $$
 declare
   _fetch integer := greatest(_k * 4, 40);
   _ids uuid[];
@@ -321,3 +322,20 @@ language sql stable set search_path = public, pg_temp as $$
 $$;
 grant execute on function taste_influences(uuid, uuid, double precision, integer)
   to backbeat_user, backbeat_service;
+
+-- A full recompute reads every event itself: the user's queued ones must not be folded again.
+-- Deleting waits for a fold that holds them, so the recompute then reads what it folded.
+create function taste_discard_pending(_user uuid) returns integer
+language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+  _gone integer;
+begin
+  if auth.uid() is not null and auth.uid() <> _user then
+    raise exception 'only your own taste events' using errcode = '42501';
+  end if;
+  delete from taste_events where user_id = _user;
+  get diagnostics _gone = row_count;
+  return _gone;
+end $$;
+revoke all on function taste_discard_pending(uuid) from public;
+grant execute on function taste_discard_pending(uuid) to backbeat_user, backbeat_service;

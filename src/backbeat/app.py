@@ -44,6 +44,7 @@ from backbeat.studio import me_router as studio_me_router
 from backbeat.studio import router as studio_router
 from backbeat.studio import workspace_router as studio_workspace_router
 from backbeat.taste import band_router, generation_router
+from backbeat.taste import radio_router as taste_radio_router
 from backbeat.taste import router as taste_router
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ DOMAIN_ROUTERS = (
     royalties_router.router,
     listening_router.router,
     taste_router.router,
+    taste_radio_router.router,
     listenbrainz_router.router,
     library_router.router,
     playlist_router.router,

@@ -33,6 +33,7 @@ from backbeat.identity.service import accounts
 from backbeat.listening.cli import import_listens
 from backbeat.observability import configure_logging
 from backbeat.royalties.cli import royalties_app
+from backbeat.taste.cli import taste_app
 
 app = typer.Typer(help="Backbeat: a backend for music creator platforms.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
@@ -44,6 +45,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(royalties_app, name="royalties")
+app.add_typer(taste_app, name="taste")
 app.add_typer(import_app, name="import")
 import_app.command("listens")(import_listens)
 app.add_typer(users_app, name="users")

@@ -16,6 +16,7 @@ from backbeat.media.demo import media_demo_loader
 from backbeat.offerings.coin_demo import load_coins_demo
 from backbeat.royalties.demo import load_royalties_demo
 from backbeat.studio.demo import load_studio_demo
+from backbeat.taste.demo import taste_demo_loader
 from backbeat.taste.generation_demo import generation_demo_loader
 
 DemoLoader = Callable[[AsyncSession], Awaitable[list[str]]]
@@ -33,6 +34,7 @@ def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
         ("studio", load_studio_demo),
         ("listening", load_listening_demo),
         ("library", load_library_demo),
+        ("taste", taste_demo_loader(settings)),
         ("coins", load_coins_demo),
         ("generations", generation_demo_loader(settings)),
     ]

@@ -94,7 +94,9 @@ class TestFolding:
         await embeddings.store_track_vector(
             session, track, model, embeddings.normalised([1, 0, 0, 0])
         )
+        await listen(session, user, track, datetime.now(UTC) - timedelta(hours=1))
         await vectors.recompute_user(session, user, half_life_days=HALF_LIFE)
+        assert await vectors.fold_pending(session, half_life_days=HALF_LIFE) == 0  # not twice
         found = await embeddings.user_taste_vector(session, user, model=model.name)
         assert found is not None and np.allclose(found, [1, 0, 0, 0])
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat import jobs
+from backbeat.billing import outbox
 from backbeat.config import Settings
 from backbeat.db import Database, session_scope
 from backbeat.errors import AppError
@@ -120,6 +121,18 @@ async def complete(
     generation.match_percent = vector_match(reference, vector, plan.match)
     generation.finished_at, generation.prompt = datetime.now(UTC), None
     await session.flush()
+    await outbox.emit(
+        session,
+        "generation.completed",
+        {
+            "generation_id": generation.id,
+            "mode": generation.mode,
+            "track_id": track_id,
+            "match": generation.match_percent,
+        },
+        owner_id=generation.user_id,
+        key=f"generation:{generation.id}",
+    )
 
 
 async def finish(ctx: GenerationContext, generation_id: uuid.UUID, plan: Plan) -> str:

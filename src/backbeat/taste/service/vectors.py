@@ -179,7 +179,9 @@ async def recompute_user(
     session: AsyncSession, user_id: uuid.UUID, *, half_life_days: float
 ) -> int:
     """Rebuild a user's vectors from scratch in every model, the onboarding profile's centroid
-    counting as one heavier event; how many models they have a vector in."""
+    counting as one heavier event; how many models they have a vector in. The user's queued
+    events are discarded first (this reads them all), waiting for a fold that holds them."""
+    await session.execute(text("select taste_discard_pending(:user)"), {"user": user_id})
     per_model = await user_events(session, user_id)
     priors = await profile_centroids(session, user_id)
     made = 0

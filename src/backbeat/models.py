@@ -6,6 +6,7 @@ from backbeat.identity import models as identity
 from backbeat.library import models as library
 from backbeat.listening import models as listening
 from backbeat.media import models as media
+from backbeat.offerings import models as offerings
 from backbeat.realtime_store import RealtimePayload
 from backbeat.royalties import models as royalties
 from backbeat.studio import models as studio
@@ -20,6 +21,7 @@ __all__ = [
     "listening",
     "media",
     "metadata",
+    "offerings",
     "royalties",
     "studio",
 ]

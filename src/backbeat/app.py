@@ -33,6 +33,7 @@ from backbeat.media.router import router as media_router
 from backbeat.media.service import storage_for
 from backbeat.middleware import BodyLimitMiddleware, NulTextMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
+from backbeat.offerings import router as offerings_router
 from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
 from backbeat.royalties import router as royalties_router
@@ -68,6 +69,7 @@ DOMAIN_ROUTERS = (
     studio_workspace_router.router,
     studio_live_router.router,
     studio_me_router.router,
+    offerings_router.router,
 )
 """Every domain's routes, the most read first."""
 

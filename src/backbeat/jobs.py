@@ -87,6 +87,7 @@ TASK_MODULES = (
     "backbeat.royalties.tasks",
     "backbeat.studio.tasks",
     "backbeat.listening.tasks",
+    "backbeat.offerings.tasks",
 )
 """Modules whose import registers tasks; a worker imports them all before it starts."""
 

@@ -12,7 +12,8 @@ Money moves only inside SECURITY DEFINER functions, each posting one balanced ro
 `offerings_buy` / `offerings_settle_purchase` (kind `purchase`: buyer's available balance, or
 `revenue:sale` for an external payment, to the artist's payee), `offerings_pay_dividend` (kind
 `dividend`: the artist's available balance, or `revenue:dividend` for an admin, to the holders).
-The royalties transfer-kind check gains `purchase` and `dividend`.
+The royalties transfer-kind check gains `purchase` and `dividend`, and the ledger's commit-time
+balance check becomes SECURITY DEFINER (a buyer's transfer has a leg the buyer cannot see).
 
 Revision ID: 20261203_offerings
 Revises: 20261203_listening
@@ -42,6 +43,13 @@ alter table royalties_transfers add constraint ck_royalties_transfers_kind check
   'allocation', 'reversal', 'reallocation', 'payout_request', 'payout_paid', 'payout_failed',
   'purchase', 'dividend'));
 """
+LEDGER_CHECK = """
+alter function royalties_check_transfer() security definer set search_path = public;
+"""
+"""The balance check runs at commit as whoever commits: a buyer cannot see the artist's leg
+under row-level security, so the check must read every leg (it only reads, and raises)."""
+LEDGER_CHECK_DOWN = "alter function royalties_check_transfer() security invoker reset search_path;"
+
 TRANSFER_KINDS_DOWN = """
 alter table royalties_transfers drop constraint ck_royalties_transfers_kind;
 alter table royalties_transfers add constraint ck_royalties_transfers_kind check (kind in (
@@ -204,7 +212,18 @@ begin
     return query select _existing, false, false;
     return;
   end if;
-  perform offerings_mint_reserve(_offering);
+  if exists (select 1 from offerings_offerings o where o.id = _offering
+             and o.reserve_minted_at is null and o.starts_at <= now()) then
+    perform offerings_mint_reserve(_offering);
+  end if;
+  -- committed rows say none is left: refuse without queueing for the lock (a reservation in
+  -- flight still reads as available until it commits, so this never refuses too early)
+  if not exists (select 1 from offerings_shares s join offerings_offerings o on o.id = _offering
+                 where s.offering_id = _offering and s.status = 'available'
+                   and s.token <= o.total_supply - o.artist_reserve)
+     and exists (select 1 from offerings_offerings o where o.id = _offering) then
+    raise exception '0 shares left' using errcode = 'OF004';
+  end if;
   select * into _o from offerings_offerings o where o.id = _offering for update;
   if _o.id is null then
     raise exception 'no offering %', _offering using errcode = 'OF404';
@@ -242,8 +261,9 @@ begin
   if _method = 'balance' then
     perform offerings_pay_purchase(_purchase, _transfer, null);
   end if;
-  select count(*) into _left from offerings_shares s where s.offering_id = _offering
-    and s.status = 'available' and s.token <= _o.total_supply - _o.artist_reserve;
+  _left := (select count(*) from (select 1 from offerings_shares s
+    where s.offering_id = _offering and s.status = 'available'
+      and s.token <= _o.total_supply - _o.artist_reserve limit 1) x);
   if _left = 0 then
     update offerings_offerings set sold_out_at = now() where id = _offering;
   end if;
@@ -802,6 +822,7 @@ def upgrade() -> None:
     # ### end Alembic commands ###
 
     op.execute(TRANSFER_KINDS)
+    op.execute(LEDGER_CHECK)
     op.execute(VIEWS)
     op.execute(FUNCTIONS)
     op.execute(row_security())
@@ -846,3 +867,4 @@ def downgrade() -> None:
     op.drop_table("offerings_masters")
     # ### end Alembic commands ###
     op.execute(TRANSFER_KINDS_DOWN)
+    op.execute(LEDGER_CHECK_DOWN)

@@ -131,15 +131,16 @@ create function offerings_post(
 begin
   insert into royalties_transfers (id, kind, track_id, source)
     values (_transfer, _kind, _track, _source);
+  -- one leg per account: an artist paying a dividend may also hold shares
   insert into royalties_legs (transfer_id, account_id, amount)
     select _transfer, royalties_account(n, _asset,
       case when n like 'payee:%' then 'payee' else 'revenue' end,
-      case when n like 'payee:%' then substr(n, 7)::uuid end), m
-    from unnest(_names, _amounts) as x(n, m);
+      case when n like 'payee:%' then substr(n, 7)::uuid end), sum(m)
+    from unnest(_names, _amounts) as x(n, m) group by n order by n;
   insert into royalties_balances (account_id, balance)
-    select a.id, x.m from unnest(_names, _amounts) as x(n, m)
+    select a.id, sum(x.m) from unnest(_names, _amounts) as x(n, m)
     join royalties_accounts a on a.name = x.n and a.asset = _asset
-    order by a.id
+    group by a.id order by a.id
     on conflict (account_id) do update set balance = royalties_balances.balance + excluded.balance;
 end
 $$;

@@ -12,6 +12,7 @@ from backbeat.identity.demo import load_demo_users
 from backbeat.library.demo import load_library_demo
 from backbeat.listening.demo import load_listening_demo
 from backbeat.media.demo import media_demo_loader
+from backbeat.offerings.demo import load_offerings_demo
 from backbeat.royalties.demo import load_royalties_demo
 from backbeat.studio.demo import load_studio_demo
 
@@ -29,6 +30,7 @@ def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
         ("studio", load_studio_demo),
         ("listening", load_listening_demo),
         ("library", load_library_demo),
+        ("offerings", load_offerings_demo),
     ]
 
 

@@ -107,7 +107,7 @@ class TestOfferingConfiguration:
     async def test_errors_name_the_field(
         self, client: httpx.AsyncClient, session: AsyncSession
     ) -> None:
-        cases = [
+        cases: list[tuple[dict[str, Any], str]] = [
             ({"tiers": [{"count": 100, "pool": "60"}, {"pool": "50"}]}, "tiers[1].pool"),
             ({"tiers": [{"pool": "1"}, {"pool": "1"}]}, "tiers[0].count"),
             ({"tiers": [{"count": 10, "pool": "1"}]}, "tiers"),

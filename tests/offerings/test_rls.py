@@ -130,8 +130,9 @@ class TestOfferingsRls:
                 await refused(
                     session,
                     "insert into offerings_offerings (id, track_id, asset, price, total_supply, "
-                    "artist_reserve, starts_at, ends_at, created_by) values (gen_random_uuid(), :t, "
-                    "'USD', 1, 1, 0, now(), now() + interval '1 day', :me)",
+                    "artist_reserve, starts_at, ends_at, created_by) "
+                    "values (gen_random_uuid(), :t, 'USD', 1, 1, 0, now(), "
+                    "now() + interval '1 day', :me)",
                     t=track,
                     me=buyer,
                 )

@@ -191,10 +191,22 @@ begin
 end
 $$;
 
+create function offerings_purchase_json(_purchase uuid) returns json
+language sql stable security definer set search_path = public as $$
+  select json_build_object('id', p.id, 'offering_id', p.offering_id, 'status', p.status,
+    'method', p.method, 'amount', p.amount::text, 'asset', p.asset, 'quantity', p.quantity,
+    'expires_at', p.expires_at, 'paid_at', p.paid_at, 'created_at', p.created_at,
+    'shares', coalesce((select json_agg(json_build_object('token', s.token, 'tier', s.tier)
+                        order by s.token) from offerings_shares s where s.purchase_id = p.id),
+                       '[]'))
+  from offerings_purchases p where p.id = _purchase
+    and (p.buyer_id = auth.uid() or (auth.jwt() ->> 'app_role') = 'admin')
+$$;
+
 create function offerings_buy(
   _purchase uuid, _offering uuid, _quantity integer, _key text, _method text,
   _per_buyer integer, _hold interval, _transfer uuid
-) returns table (purchase_id uuid, created boolean, sold_out boolean)
+) returns table (purchase_id uuid, created boolean, sold_out boolean, purchase json)
 language plpgsql security definer set search_path = public as $$
 declare
   _buyer uuid := auth.uid();
@@ -210,7 +222,7 @@ begin
   select p.id into _existing from offerings_purchases p
     where p.buyer_id = _buyer and p.idempotency_key = _key;
   if _existing is not null then
-    return query select _existing, false, false;
+    return query select _existing, false, false, offerings_purchase_json(_existing);
     return;
   end if;
   if exists (select 1 from offerings_offerings o where o.id = _offering
@@ -232,7 +244,7 @@ begin
   select p.id into _existing from offerings_purchases p
     where p.buyer_id = _buyer and p.idempotency_key = _key;
   if _existing is not null then
-    return query select _existing, false, false;
+    return query select _existing, false, false, offerings_purchase_json(_existing);
     return;
   end if;
   if (select m.state from offerings_masters m where m.track_id = _o.track_id) not in ('listed')
@@ -268,7 +280,7 @@ begin
   if _left = 0 then
     update offerings_offerings set sold_out_at = now() where id = _offering;
   end if;
-  return query select _purchase, true, _left = 0;
+  return query select _purchase, true, _left = 0, offerings_purchase_json(_purchase);
 end
 $$;
 

@@ -14,12 +14,16 @@ from backbeat.embedded import resolve_urls, sqlalchemy_url
 IGNORED_TABLE_PREFIXES = ("procrastinate_", "listening_listens_p")
 """Tables created by SQL inside our migrations: libraries' own, and the monthly partitions of
 listening_listens (made by listening_ensure_partitions, so no model names them)."""
+IGNORED_INDEX_PREFIXES = ("ix_taste_model_",)
+"""Each embedding model's partial HNSW index, made by taste_register_model when it registers."""
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Leave library-owned tables out of autogenerate and `alembic check`."""
     if type_ == "table" and name is not None:
         return not name.startswith(IGNORED_TABLE_PREFIXES)
+    if type_ == "index" and name is not None:
+        return not name.startswith(IGNORED_INDEX_PREFIXES)
     return True
 
 

@@ -55,7 +55,9 @@ class TestCommands:
             result = runner.invoke(app, ["demo", "load"], env=env)
             assert result.exit_code == 0, result.output
             assert "59 tracks with a synthesised loop and a cover" in result.output
-        assert len(list((tmp_path / "media" / "blobs").glob("*/*/*"))) == 59 * 3
+            assert "mia: 3 generated tracks in the band" in result.output
+        blobs = len(list((tmp_path / "media" / "blobs").glob("*/*/*")))
+        assert blobs == 59 * 3 + 3  # a loop, a cover and its thumbnail a track; 3 generated files
 
     def test_jobs_list_shows_a_table(self, committed_urls: DatabaseUrls) -> None:
         result = runner.invoke(app, ["jobs", "list"], env=env_for(committed_urls))

@@ -16,16 +16,32 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.app import create_app
+from backbeat.billing import entitlements
+from backbeat.billing.schemas import (
+    EntitlementsOut,
+    InvoiceList,
+    InvoiceOut,
+    PaymentMethodList,
+    PaymentMethodOut,
+    PlanList,
+    PlanOut,
+    SubscriptionOut,
+)
 from backbeat.catalog.schemas import CreatorStoreOut, LineageOut, TrackOut, TrackPage
 from backbeat.db import ANONYMOUS, Claims, Database, apply_claims
 from backbeat.embedded import DatabaseUrls
 from backbeat.health import Readiness
 from backbeat.identity.schemas import PublicProfile, UserOut
+from backbeat.offerings.coin_schemas import CoinOut, CoinPage, HolderPage, PoolEventPage, PoolOut
 from backbeat.reads import PRELUDE_READ, PoolReader, Read
 from backbeat.royalties.schemas import BalancesOut
+from backbeat.taste.generation_schemas import GenerationOut
+from tests.billing_factories import PRO, make_plan, make_subscription
 from tests.catalog.factories import User, new_track, new_user
 from tests.conftest import settings_for_tests
+from tests.offerings.coin_factories import address, coin_body, mint, pool_event
 from tests.rls import acting_as
+from tests.royalties.factories import account
 
 WHO_AM_I = Read(
     "select json_build_object('role', current_user, "
@@ -74,6 +90,17 @@ class TestHotReadsMatchTheirResponseModels:
         store = await client.get(f"/v1/creators/{owner.username}/store")
         assert assert_matches(CreatorStoreOut, store.text)["total"] == 2
 
+    async def test_a_generation_equals_its_list_item(self, client: httpx.AsyncClient) -> None:
+        owner = await new_user(client)
+        source = await new_track(client, owner, title="Lean Source")
+        body = {"mode": "similar", "source": {"track_id": source["id"]}, "prompt": "p"}
+        accepted = await client.post("/v1/generations", json=body, headers=owner.headers)
+        found = await client.get(f"/v1/generations/{accepted.json()['id']}", headers=owner.headers)
+        lean = assert_matches(GenerationOut, found.text)
+        assert lean["provenance"]["source_tracks"] == [source["id"]]
+        listed = (await client.get("/v1/generations", headers=owner.headers)).json()["items"][0]
+        assert GenerationOut.model_validate(lean) == GenerationOut.model_validate(listed)
+
     async def test_me_profile_and_readiness(self, client: httpx.AsyncClient) -> None:
         user = await new_user(client)
         me = assert_matches(UserOut, (await client.get("/v1/me", headers=user.headers)).text)
@@ -83,6 +110,62 @@ class TestHotReadsMatchTheirResponseModels:
         assert assert_matches(Readiness, (await client.get("/readyz")).text)["database"] is True
         balances = (await client.get("/v1/me/balances", headers=user.headers)).text
         assert assert_matches(BalancesOut, balances) == {"balances": []}  # values: royalties tests
+
+    async def test_billing_reads(self, client: httpx.AsyncClient, session: AsyncSession) -> None:
+        user = await new_user(client)
+        free = assert_matches(
+            SubscriptionOut, (await client.get("/v1/me/subscription", headers=user.headers)).text
+        )
+        assert free["plan"] == "free"
+        plan = await make_plan(session, "pro", PRO)
+        await make_subscription(session, user.id, plan)
+        for statement in (
+            "insert into billing_invoices (id, user_id, provider, external_id, asset, "
+            "subtotal_minor, total_minor, status) values (gen_random_uuid(), :u, 'stripe', "
+            "'in_lean', 'USD', 900, 900, 'paid')",
+            "insert into billing_payment_methods (id, user_id, provider, external_id, kind) "
+            "values (gen_random_uuid(), :u, 'stripe', 'pm_lean', 'card')",
+        ):
+            await session.execute(text(statement), {"u": user.id})
+        plans = assert_matches(PlanList, (await client.get("/v1/plans")).text)["items"]
+        assert set(plans[0]) == set(PlanOut.model_fields)
+        mine = (await client.get("/v1/me/subscription", headers=user.headers)).text
+        assert assert_matches(SubscriptionOut, mine)["plan"] == "pro"
+        invoices = (await client.get("/v1/me/invoices", headers=user.headers)).text
+        (invoice,) = assert_matches(InvoiceList, invoices)["items"]
+        assert set(invoice) == set(InvoiceOut.model_fields)
+        methods = (await client.get("/v1/me/payment-methods", headers=user.headers)).text
+        (method,) = assert_matches(PaymentMethodList, methods)["items"]
+        assert set(method) == set(PaymentMethodOut.model_fields)
+        lean = (await client.get("/v1/me/entitlements", headers=user.headers)).text
+        granted = await entitlements(session, user.id)
+        assert assert_matches(EntitlementsOut, lean) == {
+            "plan": "pro",
+            "entitlements": granted.as_mapping(),
+        }
+
+    async def test_coins_holders_pools_and_events(
+        self, client: httpx.AsyncClient, session: AsyncSession
+    ) -> None:
+        admin = await account(client, session, admin=True)
+        body = coin_body(f"user:{admin.user.id}")
+        coin = (await client.post("/v1/admin/coins", json=body, headers=admin.headers)).json()
+        await mint(client, admin.headers, coin["id"], address("lean holder"), 10**21)
+        pool_body = {"coin_id": coin["id"], "address": address("lean pool")}
+        pool_body |= {"token0": coin["contract_address"], "token1": address("lean weth")}
+        pool = (await client.post("/v1/admin/pools", json=pool_body, headers=admin.headers)).json()
+        event = pool_event("mint", address("lean lp"), amount0_in=5, amount1_in=5, liquidity=5)
+        await client.post(f"/v1/admin/pools/{pool['id']}/events", json=event, headers=admin.headers)
+        listed = assert_matches(CoinPage, (await client.get("/v1/coins")).text)
+        assert listed["items"][0]["total_supply"] == str(10**21)
+        one = assert_matches(CoinOut, (await client.get(f"/v1/coins/{coin['id']}")).text)
+        assert one["pools"] == [{"id": pool["id"], "address": pool["address"]}]
+        holders = (await client.get(f"/v1/coins/{coin['id']}/holders")).text
+        assert assert_matches(HolderPage, holders)["items"][0]["share"] == "100"
+        shown = assert_matches(PoolOut, (await client.get(f"/v1/pools/{pool['id']}")).text)
+        assert shown["positions"][0]["liquidity"] == "5"
+        events = (await client.get(f"/v1/pools/{pool['id']}/events")).text
+        assert assert_matches(PoolEventPage, events)["items"][0]["reserve1_after"] == "5"
 
 
 def _parent(track: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ The royalties transfer-kind check gains `purchase` and `dividend`, and the ledge
 balance check becomes SECURITY DEFINER (a buyer's transfer has a leg the buyer cannot see).
 
 Revision ID: 20261203_offerings
-Revises: 20261203_listening
+Revises: 20261203_generations
 Create Date: 2026-12-03
 """
 
@@ -27,7 +27,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261203_offerings"
-down_revision: str | None = "20261203_listening"
+down_revision: str | None = "20261203_generations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,6 +13,8 @@ from fastapi import APIRouter, FastAPI
 from starlette.routing import BaseRoute
 
 from backbeat import __version__, jobs
+from backbeat.billing import router as billing_router
+from backbeat.billing import webhook_router
 from backbeat.catalog import router as catalog_router
 from backbeat.config import Settings
 from backbeat.db import Database
@@ -33,6 +35,7 @@ from backbeat.media.router import router as media_router
 from backbeat.media.service import storage_for
 from backbeat.middleware import BodyLimitMiddleware, NulTextMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
+from backbeat.offerings import coin_router
 from backbeat.offerings import router as offerings_router
 from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
@@ -41,6 +44,8 @@ from backbeat.studio import live_router as studio_live_router
 from backbeat.studio import me_router as studio_me_router
 from backbeat.studio import router as studio_router
 from backbeat.studio import workspace_router as studio_workspace_router
+from backbeat.taste import band_router, generation_router
+from backbeat.taste import router as taste_router
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +64,11 @@ DOMAIN_ROUTERS = (
     identity_account_router.router,
     royalties_router.router,
     listening_router.router,
+    taste_router.router,
     listenbrainz_router.router,
     library_router.router,
     playlist_router.router,
+    coin_router.router,
     media_router,
     health_router,
     identity_router.router,
@@ -69,6 +76,10 @@ DOMAIN_ROUTERS = (
     studio_workspace_router.router,
     studio_live_router.router,
     studio_me_router.router,
+    generation_router.router,
+    band_router.router,
+    webhook_router.router,
+    billing_router.router,
     offerings_router.router,
 )
 """Every domain's routes, the most read first."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -159,6 +159,68 @@ class Settings(BaseSettings):
     studio_recall_half_life_days: float = Field(
         default=30.0, gt=0, description="Mixx Recall evidence loses half its weight in this time."
     )
+    # Billing (docs/billing.md): Stripe drives subscriptions; without a key only manual grants.
+    stripe_api_key: SecretStr | None = Field(
+        default=None, description="Stripe secret key (sk_…); absent: checkout is unavailable."
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None, description="The Stripe webhook endpoint's signing secret (whsec_…)."
+    )
+    stripe_api_base: str | None = Field(
+        default=None, description="Another Stripe API address (stripe-mock, a test fake)."
+    )
+    billing_success_url: str = Field(
+        default="http://localhost:8000/billing/success", description="Checkout's return page."
+    )
+    billing_cancel_url: str = Field(
+        default="http://localhost:8000/billing/cancel", description="Checkout's back page."
+    )
+    # Taste (docs/taste.md).
+    taste_half_life_days: float = Field(
+        default=30.0,
+        gt=0,
+        le=3650,
+        description="A play, like or skip loses half its pull on taste.",
+    )
+    taste_recent_days: int = Field(
+        default=14, ge=0, le=365, description="Tracks heard this recently are not recommended."
+    )
+    taste_recall_queries: int = Field(
+        default=50, ge=1, le=1000, description="Queries the recall monitor samples per model."
+    )
+
+    # Generation and bands (docs/taste-generation.md).
+    generation_source_share_ppm: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="Share of a generated track's revenue each source gets, in parts per million.",
+    )
+    generation_max_seconds: int = Field(
+        default=120, ge=1, le=600, description="Longest track a generation may ask for."
+    )
+    generation_bucket: str = Field(
+        default="project-audio", description="Media bucket (private) generated audio is stored in."
+    )
+    generation_style_model: str = Field(
+        default="backbeat-audio-v1", description="Embedding model a band's style is the mean of."
+    )
+
+    # Outbound webhooks (docs/webhooks.md).
+    webhook_allowed_hosts: str = Field(
+        default="", description="Comma-separated hosts that may resolve to private addresses."
+    )
+    webhook_retry_schedule_seconds: list[Annotated[float, Field(ge=0, le=86400)]] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0],
+        max_length=20,
+        description="Wait before each retry after a failed attempt (Standard Webhooks' schedule).",
+    )
+    webhook_retry_jitter: float = Field(
+        default=0.1, ge=0, le=0.5, description="Each wait varies randomly by up to this fraction."
+    )
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    webhook_max_endpoints: int = Field(default=10, ge=1, le=1000, description="Per user.")
+    webhook_event_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -181,3 +243,10 @@ class Settings(BaseSettings):
     def is_development(self) -> bool:
         """Destructive commands (db reset) are allowed only here."""
         return self.environment in {"development", "test"}
+
+    @property
+    def webhook_allowed_host_set(self) -> frozenset[str]:
+        """BACKBEAT_WEBHOOK_ALLOWED_HOSTS as lower-case host names."""
+        return frozenset(
+            h.strip().lower() for h in self.webhook_allowed_hosts.split(",") if h.strip()
+        )

@@ -87,6 +87,9 @@ TASK_MODULES = (
     "backbeat.royalties.tasks",
     "backbeat.studio.tasks",
     "backbeat.listening.tasks",
+    "backbeat.taste.generation_tasks",
+    "backbeat.taste.tasks",
+    "backbeat.billing.webhook_tasks",
     "backbeat.offerings.tasks",
 )
 """Modules whose import registers tasks; a worker imports them all before it starts."""

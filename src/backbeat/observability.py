@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.registry import Collector
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -58,11 +59,23 @@ def configure_logging(log_format: str, level: str) -> None:
         logging.getLogger(name).propagate = True
 
 
+EXPORTED: list[Collector] = []
+"""Process-wide metrics domains add (e.g. taste's recall gauge), in every app's registry."""
+
+
+def export(collector: Collector) -> None:
+    """Show a domain's collector on /metrics of every app made after this call."""
+    if collector not in EXPORTED:
+        EXPORTED.append(collector)
+
+
 class Metrics:
     """Request counts and latencies by route template, in a registry of the app's own."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        for collector in EXPORTED:
+            self.registry.register(collector)
         self.requests = Counter(
             "backbeat_http_requests",
             "HTTP requests by method, route template and status.",

@@ -181,6 +181,9 @@ class TestServing:
         tampered = await api.get(f"{parts.path}?{parts.query.replace('expires=', 'expires=9')}")
         assert tampered.status_code == 403
         assert tampered.json()["code"] == "invalid_signature"
+        not_ascii = await api.get(url, params={"expires": "9999999999", "signature": "é"})
+        assert not_ascii.status_code == 403
+        assert not_ascii.json()["code"] == "invalid_signature"
 
     async def test_expired_signed_url_is_refused(
         self, api: httpx.AsyncClient, alice: uuid.UUID

@@ -244,11 +244,14 @@ class LineageEdge(Base):
         PrimaryKeyConstraint("child_id", "parent_id"),
         CheckConstraint("child_id <> parent_id", name="not_self"),
         CheckConstraint(
-            _one_of("kind", ("remix", "sample", "interpolation", "stem_of")), name="kind"
+            _one_of("kind", ("remix", "sample", "interpolation", "stem_of", "generated_from")),
+            name="kind",
         ),
         CheckConstraint(
             "(kind = 'stem_of' and share_ppm is null) or "
-            "(kind <> 'stem_of' and share_ppm > 0 and share_ppm <= 1000000)",
+            "(kind = 'generated_from' and share_ppm >= 0 and share_ppm <= 1000000) or "
+            "(kind not in ('stem_of', 'generated_from') and share_ppm > 0 "
+            "and share_ppm <= 1000000)",
             name="share_ppm",
         ),
         Index("ix_catalog_lineage_edges_parent_id_kind", "parent_id", "kind"),

@@ -56,6 +56,7 @@ class LineageKind(StrEnum):
     SAMPLE = "sample"
     INTERPOLATION = "interpolation"
     STEM_OF = "stem_of"
+    GENERATED_FROM = "generated_from"  # made by a generator from this source (taste's edges)
 
     @property
     def carries_share(self) -> bool:

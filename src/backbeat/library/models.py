@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backbeat.db import Base
 from backbeat.identity.models import uuid7
 
-FOLLOW_KINDS = ("user", "creator")
+FOLLOW_KINDS = ("user", "creator", "band")
 
 
 def _now() -> Any:
@@ -71,12 +71,14 @@ class Dislike(Base):
 
 
 class Follow(Base):
-    """A user following another user (`user`) or a creator's releases (`creator`)."""
+    """A user following another user (`user`), a creator's releases (`creator`) or a band
+    (`band`, taste's). The target is checked by a trigger, not a foreign key, since a band is not
+    a user (2026-12-03_generations.py)."""
 
     __tablename__ = "library_follows"
     __table_args__ = (
         PrimaryKeyConstraint("follower_id", "kind", "target_id"),
-        CheckConstraint("kind in ('user', 'creator')", name="kind"),
+        CheckConstraint("kind in ('user', 'creator', 'band')", name="kind"),
         CheckConstraint("follower_id <> target_id", name="not_self"),
         Index("ix_library_follows_target", "kind", "target_id", text("followed_at desc")),
         Index("ix_library_follows_follower_newest", "follower_id", text("followed_at desc")),
@@ -84,7 +86,7 @@ class Follow(Base):
 
     follower_id: Mapped[uuid.UUID] = _user_fk()
     kind: Mapped[str] = mapped_column(Text)
-    target_id: Mapped[uuid.UUID] = _user_fk()
+    target_id: Mapped[uuid.UUID]
     followed_at: Mapped[datetime] = _now()
 
 
@@ -98,7 +100,7 @@ class FollowCount(Base):
     )
 
     kind: Mapped[str] = mapped_column(Text)
-    target_id: Mapped[uuid.UUID] = _user_fk()
+    target_id: Mapped[uuid.UUID]
     followers: Mapped[int] = mapped_column(Integer, server_default="0")
 
 

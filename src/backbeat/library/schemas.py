@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from backbeat.catalog.schemas import TrackOut
 
-FollowKind = Literal["user", "creator"]
+FollowKind = Literal["user", "creator", "band"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
 Position = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{1,200}$")]

@@ -166,10 +166,8 @@ async def upload_object(
     owner = service.actor_of(claims)
     async with service.user_scope(ctx.database, claims) as session:
         bucket = await service.get_bucket(session, bucket_name)
-        left = ctx.settings.media_quota_bytes - await service.used_bytes(
-            session, owner, bucket.name
-        )
-    limit = staging.size_limit(bucket, left)
+        left = await service.quota_left(session, ctx.settings, owner, bucket.name)
+    limit = staging.size_limit(bucket, bucket.size_limit_bytes if left is None else left)
     form = await read_form(content_type, body, lambda: Receiver(ctx.storage.staging_file(), limit))
     assert form.file is not None
     try:

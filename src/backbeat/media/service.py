@@ -14,6 +14,7 @@ from typing import Literal, NamedTuple
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.billing import entitlements
 from backbeat.config import Settings
 from backbeat.db import Claims, Database, begin_as_caller, session_scope
 from backbeat.errors import Unauthorized, Unprocessable
@@ -110,17 +111,33 @@ async def used_bytes(session: AsyncSession, owner: uuid.UUID, bucket: str) -> in
     return int(total or 0)
 
 
+async def quota_bytes(session: AsyncSession, settings: Settings, owner: uuid.UUID) -> int | None:
+    """Bytes the owner may store per bucket: their plan's `storage.bytes` when it sets one
+    (None: unlimited), else the deployment's media_quota_bytes (docs/billing.md)."""
+    return (await entitlements(session, owner)).storage_quota(settings.media_quota_bytes)
+
+
+async def quota_left(
+    session: AsyncSession, settings: Settings, owner: uuid.UUID, bucket: str
+) -> int | None:
+    """What the owner may still store in the bucket (None: unlimited)."""
+    quota = await quota_bytes(session, settings, owner)
+    return None if quota is None else quota - await used_bytes(session, owner, bucket)
+
+
 async def check_quota(
     session: AsyncSession, settings: Settings, owner: uuid.UUID, bucket: str, size: int
 ) -> None:
-    """Refuse a file that would take the owner past the per-bucket quota."""
+    """Refuse a file that would take the owner past their per-bucket quota."""
+    quota = await quota_bytes(session, settings, owner)
+    if quota is None:
+        return
     used = await used_bytes(session, owner, bucket)
-    if used + size > settings.media_quota_bytes:
+    if used + size > quota:
         raise QuotaExceeded(
-            f"{size} more bytes would exceed your {settings.media_quota_bytes}-byte quota "
-            f"in {bucket} ({used} used).",
+            f"{size} more bytes would exceed your {quota}-byte quota in {bucket} ({used} used).",
             used_bytes=used,
-            quota_bytes=settings.media_quota_bytes,
+            quota_bytes=quota,
         )
 
 

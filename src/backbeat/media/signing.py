@@ -37,5 +37,7 @@ def verify(
     """Refuse an altered or expired URL."""
     if (now if now is not None else time.time()) > expires:
         raise InvalidSignature("This signed URL has expired.")
-    if not hmac.compare_digest(signature(key, bucket, path, expires), given):
+    expected = signature(key, bucket, path, expires).encode()
+    # compare_digest takes str only when ASCII; bytes compare any text a client sends.
+    if not hmac.compare_digest(expected, given.encode("utf-8", "surrogatepass")):
         raise InvalidSignature("This signed URL is not valid.")

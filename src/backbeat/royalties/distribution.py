@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.config import Settings
+from backbeat.royalties import webhook_events
 from backbeat.royalties.accounts import revenue_account
 from backbeat.royalties.allocation import round_shares
 from backbeat.royalties.plans import AllocationPlan
@@ -198,6 +199,7 @@ async def distribute_batch(session: AsyncSession, planner: Planner, limit: int) 
         receipts.append(receipt)
     await store_plans(session, planner, list(used.values()))
     await write_transfers(session, transfers, receipts, planner.accounts)
+    await webhook_events.revenue_allocated(session, events, transfers)
     await session.execute(
         text(
             "update royalties_revenue_events set status = 'allocated', revision = 1, "

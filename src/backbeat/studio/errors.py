@@ -47,6 +47,10 @@ class DocumentTooLarge(PayloadTooLarge):
     """The project document is over the configured size."""
 
 
+class PlanLimitReached(Forbidden):
+    """The owner's plan allows no more of these (projects, collaborators): upgrade or remove."""
+
+
 class InvitationNotFound(NotFound):
     """No such pending invitation for the caller."""
 

@@ -15,7 +15,7 @@ from backbeat.catalog.service import audit
 from backbeat.catalog.service.access import owned_track, visible_track
 from backbeat.catalog.shares import PPM, format_percentage, format_percentage_any, parse_percentage
 from backbeat.catalog.vocabulary import DEFAULT_REMIX_SHARE_PPM, LineageKind
-from backbeat.errors import Conflict, Forbidden, NotFound
+from backbeat.errors import Conflict, Forbidden, NotFound, Unprocessable
 from backbeat.reads import Read, ReadSession
 
 Direction = Literal["ancestors", "descendants"]
@@ -34,6 +34,8 @@ def _edge_out(edge: LineageEdge) -> EdgeOut:
 
 def _share_ppm(body: ParentIn) -> int | None:
     """Money kinds default to 20 %; a stem carries no share of its own."""
+    if body.kind is LineageKind.GENERATED_FROM:
+        raise Unprocessable("generated_from edges are made by the generators, not by hand")
     if not body.kind.carries_share:
         if body.share is not None:
             raise InvalidSplit("a stem_of edge carries no share")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.billing import outbox
 from backbeat.catalog.models import Track, TrackContact
 from backbeat.catalog.schemas import CreditOut, License, SheetIn, TrackIn, TrackOut, TrackPatch
 from backbeat.catalog.service import attachments, audit, lineage, sheets
@@ -84,6 +85,13 @@ def _columns(fields: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+async def announce_if_published(session: AsyncSession, track: Track, *, was_public: bool) -> None:
+    """`track.published` (docs/webhooks.md) when the track has just become public."""
+    if track.visibility == "public" and not was_public:
+        data = {"track_id": track.id, "title": track.title, "artist": track.artist}
+        await outbox.emit(session, "track.published", data, owner_id=track.created_by)
+
+
 async def create_track(
     session: AsyncSession,
     body: TrackIn,
@@ -123,6 +131,7 @@ async def create_track(
     for parent in body.parents:
         await lineage.add_parent(session, track.id, parent, actor=actor)
     credits = await add_credits(session, track.id, body.credits)
+    await announce_if_published(session, track, was_public=False)
     return track_out(track, body.contact_info, credits)
 
 
@@ -167,6 +176,7 @@ async def patch_track(
             before={n: before[n] for n in changed},
             after={n: after[n] for n in changed},
         )
+    await announce_if_published(session, track, was_public=before["visibility"] == "public")
     contact_info = await contact_info_for(session, track, actor)
     return track_out(track, contact_info, await credits_of(session, track.id))
 

@@ -1,8 +1,10 @@
-"""Follows of users and creators, follower counts (kept by a trigger), and the feed."""
+"""Follows of users, creators (and of what later domains register: taste's bands), follower
+counts (kept by a trigger), and the feed."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,10 +20,30 @@ CREATOR = """select 'artist' = any(p.roles) or exists (select 1 from catalog_tra
 from identity_public_profiles p where p.id = :id"""
 
 
+FollowTargetCheck = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[None]]
+"""(session, target_id, actor) → None, or the domain's error (404 for a target one may not see)."""
+TARGET_CHECKS: dict[str, FollowTargetCheck] = {}
+
+
+def follow_target(kind: str) -> Callable[[FollowTargetCheck], FollowTargetCheck]:
+    """A later domain registers the check of a kind of target it owns (taste: `band`), so the
+    library follows it without knowing the domain."""
+
+    def register(check: FollowTargetCheck) -> FollowTargetCheck:
+        TARGET_CHECKS[kind] = check
+        return check
+
+    return register
+
+
 async def follow(
     session: AsyncSession, kind: str, target_id: uuid.UUID, *, actor: uuid.UUID
 ) -> None:
-    """Follow a user, or a creator's releases (again is a no-op)."""
+    """Follow a user, a creator's releases or a registered kind (again is a no-op)."""
+    check = TARGET_CHECKS.get(kind)
+    if check is not None:
+        await check(session, target_id, actor)
+        return await _insert_follow(session, kind, target_id, actor)
     if target_id == actor:
         raise CannotFollowSelf("You cannot follow yourself.")
     creator = (await session.execute(text(CREATOR), {"id": target_id})).first()
@@ -29,6 +51,12 @@ async def follow(
         raise NotFound(f"No user {target_id}")
     if kind == "creator" and not creator[0]:
         raise NotACreator("Only artists and users with public tracks can be followed as creators.")
+    await _insert_follow(session, kind, target_id, actor)
+
+
+async def _insert_follow(
+    session: AsyncSession, kind: str, target_id: uuid.UUID, actor: uuid.UUID
+) -> None:
     await session.execute(
         text(
             "insert into library_follows (follower_id, kind, target_id, followed_at) "

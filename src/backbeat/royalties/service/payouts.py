@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.identity.models import uuid7
+from backbeat.royalties import webhook_events
 from backbeat.royalties.accounts import payee_label_sql
 from backbeat.royalties.errors import (
     BelowMinimumPayout,
@@ -102,7 +103,9 @@ async def request_payout(
         raise BelowMinimumPayout(
             f"the minimum payout is {minimum} minor units of {asset}", minimum=str(minimum)
         )
-    return await get_payout(session, payout_id)
+    payout = await get_payout(session, payout_id)
+    await webhook_events.payout_changed(session, "payout.requested", payout)
+    return payout
 
 
 async def settle_payout(
@@ -126,4 +129,6 @@ async def settle_payout(
         if _sqlstate(error) == "RY002":
             raise PayoutNotFound(f"no payout {payout_id}") from None
         raise
-    return await get_payout(session, payout_id)
+    payout = await get_payout(session, payout_id)
+    await webhook_events.payout_changed(session, f"payout.{payout.status}", payout)
+    return payout

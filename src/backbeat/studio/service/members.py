@@ -11,11 +11,14 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.billing import entitlements
+from backbeat.billing.entitlements import within
 from backbeat.studio.errors import (
     AlreadyMember,
     InvitationNotFound,
     InviteeRequired,
     NotAMember,
+    PlanLimitReached,
     UserNotFound,
 )
 from backbeat.studio.models import Project, ProjectInvitation, ProjectMember
@@ -46,8 +49,9 @@ class Member:
 async def invite(
     session: AsyncSession, project_id: uuid.UUID, body: InvitationIn, *, actor: uuid.UUID
 ) -> ProjectInvitation:
-    """A pending invitation (owner only)."""
+    """A pending invitation (owner only), if the owner's plan allows another collaborator."""
     await require_owner(session, project_id)
+    await check_collaborator_limit(session, project_id, actor)
     invitee_id, email = await _invitee(session, body)
     if invitee_id == actor or (invitee_id and await _is_member(session, project_id, invitee_id)):
         raise AlreadyMember("That user is already on this project.")
@@ -66,6 +70,30 @@ async def invite(
     except IntegrityError:
         raise AlreadyMember("That invitee already has a pending invitation.") from None
     return invitation
+
+
+async def check_collaborator_limit(
+    session: AsyncSession, project_id: uuid.UUID, owner: uuid.UUID
+) -> None:
+    """Refuse an invitation past the owner's plan's `studio.collaborators`: members and
+    pending invitations both count (checked when the owner invites, whose plan it is)."""
+    limit = (await entitlements(session, owner)).studio_collaborators
+    if limit is None:
+        return
+    members = select(func.count()).select_from(ProjectMember)
+    pending = select(func.count()).select_from(ProjectInvitation)
+    taken = int(
+        await session.scalar(members.where(ProjectMember.project_id == project_id)) or 0
+    ) + int(
+        await session.scalar(
+            pending.where(
+                ProjectInvitation.project_id == project_id, ProjectInvitation.status == "pending"
+            )
+        )
+        or 0
+    )
+    if not within(limit, taken):
+        raise PlanLimitReached(f"Your plan allows {limit} collaborators per project.", limit=limit)
 
 
 async def _invitee(

@@ -9,10 +9,13 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backbeat.billing import entitlements
+from backbeat.billing.entitlements import within
 from backbeat.identity.models import User
+from backbeat.studio.errors import PlanLimitReached
 from backbeat.studio.models import Project
 from backbeat.studio.schemas import ProjectIn, ProjectOut
 from backbeat.studio.service import recall
@@ -52,8 +55,10 @@ async def create_project(
     now: datetime,
     half_life: timedelta,
 ) -> Project:
-    """A project at version 1 (a checkpoint), owned by the caller."""
+    """A project at version 1 (a checkpoint), owned by the caller, if their plan allows
+    another (`studio.projects`)."""
     size = check_size(body.document, rules)
+    await check_project_limit(session, actor)
     given = body.model_dump(exclude_unset=True, exclude={"document", "from_recall"})
     defaults = await defaults_for(session, body, actor, now, half_life)
     fields = {**defaults, **{k: v for k, v in given.items() if v is not None}}
@@ -72,6 +77,24 @@ async def create_project(
     await session.flush()
     await session.refresh(project)
     return project
+
+
+async def check_project_limit(session: AsyncSession, owner: uuid.UUID) -> None:
+    """Refuse a project past the owner's plan's `studio.projects` (serialised per owner)."""
+    limit = (await entitlements(session, owner)).studio_projects
+    if limit is None:
+        return
+    await session.execute(
+        text("select pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"studio-projects:{owner}"},
+    )
+    owned = await session.scalar(
+        select(func.count()).select_from(Project).where(Project.owner_id == owner)
+    )
+    if not within(limit, int(owned or 0)):
+        raise PlanLimitReached(
+            f"Your plan allows {limit} projects; delete one or upgrade.", limit=limit
+        )
 
 
 async def delete_project(session: AsyncSession, project_id: uuid.UUID) -> None:

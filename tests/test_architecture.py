@@ -21,7 +21,7 @@ DEPENDS_ON: dict[str, set[str]] = {
     "listening": {"catalog", "identity", "billing"},
     "library": {"catalog", "identity", "billing"},
     "taste": {"listening", "library", "media", "catalog", "identity", "billing"},
-    "offerings": {"royalties", "catalog", "identity", "billing"},
+    "offerings": {"royalties", "media", "catalog", "identity", "billing"},
     "chain": {"offerings", "royalties", "catalog", "identity", "billing"},
     "live": {"offerings", "royalties", "catalog", "identity", "billing"},
 }

@@ -36,6 +36,7 @@ from backbeat.media.service import storage_for
 from backbeat.middleware import BodyLimitMiddleware, NulTextMiddleware, RequestContextMiddleware
 from backbeat.observability import Metrics
 from backbeat.offerings import coin_router
+from backbeat.offerings import router as offerings_router
 from backbeat.problems import install_error_handlers
 from backbeat.realtime import create_broker
 from backbeat.royalties import router as royalties_router
@@ -81,6 +82,7 @@ DOMAIN_ROUTERS = (
     band_router.router,
     webhook_router.router,
     billing_router.router,
+    offerings_router.router,
 )
 """Every domain's routes, the most read first."""
 

@@ -132,6 +132,14 @@ class Settings(BaseSettings):
         default=3, ge=1, le=24, description="Monthly listen partitions the daily job makes ahead."
     )
 
+    # Offerings (docs/offerings.md).
+    offerings_purchase_hold_seconds: int = Field(
+        default=900, ge=1, le=7 * 86400, description="An unpaid external purchase holds its shares."
+    )
+    offerings_max_shares_per_buyer: int = Field(
+        default=100, ge=1, description="Shares one buyer may hold reserved or paid per offering."
+    )
+
     # Studio (docs/studio.md).
     studio_max_document_bytes: int = Field(
         default=8 * 1024**2, ge=1024, description="Largest project document, in bytes of JSON."

@@ -14,6 +14,7 @@ from backbeat.library.demo import load_library_demo
 from backbeat.listening.demo import load_listening_demo
 from backbeat.media.demo import media_demo_loader
 from backbeat.offerings.coin_demo import load_coins_demo
+from backbeat.offerings.demo import load_offerings_demo
 from backbeat.royalties.demo import load_royalties_demo
 from backbeat.studio.demo import load_studio_demo
 from backbeat.taste.demo import taste_demo_loader
@@ -37,6 +38,7 @@ def loaders(settings: Settings) -> list[tuple[str, DemoLoader]]:
         ("taste", taste_demo_loader(settings)),
         ("coins", load_coins_demo),
         ("generations", generation_demo_loader(settings)),
+        ("offerings", load_offerings_demo),
     ]
 
 

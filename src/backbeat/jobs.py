@@ -90,6 +90,7 @@ TASK_MODULES = (
     "backbeat.taste.generation_tasks",
     "backbeat.taste.tasks",
     "backbeat.billing.webhook_tasks",
+    "backbeat.offerings.tasks",
 )
 """Modules whose import registers tasks; a worker imports them all before it starts."""
 

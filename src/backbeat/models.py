@@ -9,6 +9,7 @@ from backbeat.library import models as library
 from backbeat.listening import models as listening
 from backbeat.media import models as media
 from backbeat.offerings import coin_models as offerings_coins
+from backbeat.offerings import models as offerings
 from backbeat.realtime_store import RealtimePayload
 from backbeat.royalties import models as royalties
 from backbeat.studio import models as studio
@@ -28,6 +29,7 @@ __all__ = [
     "listening",
     "media",
     "metadata",
+    "offerings",
     "offerings_coins",
     "royalties",
     "studio",

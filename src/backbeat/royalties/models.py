@@ -40,7 +40,10 @@ TRANSFER_KINDS = (
     "payout_request",
     "payout_paid",
     "payout_failed",
+    "purchase",
+    "dividend",
 )
+"""`purchase` and `dividend` are posted by the offerings migration's functions (and its check)."""
 ACCOUNT_KINDS = ("payee", "fee", "revenue", "suspense", "in_payout", "paid_out")
 PAYOUT_STATUSES = ("requested", "paid", "failed")
 MONEY = Numeric(78, 0)

@@ -18,7 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backbeat.royalties import models
 from backbeat.royalties.allocation import SharePlan, compile_plan
-from backbeat.royalties.rights import ParentEdge, Policy, Sheet, SheetEntry, TrackRights
+from backbeat.royalties.rights import (
+    Holding,
+    ParentEdge,
+    Policy,
+    PoolTier,
+    Sheet,
+    SheetEntry,
+    TrackRights,
+)
 
 
 def stored_policy(fee_ppm: int, composition_ppm: int, max_depth: int) -> Policy:
@@ -131,11 +139,18 @@ def rights_document(rights: Mapping[str, TrackRights]) -> dict[str, Any]:
 
 
 def _track_document(found: TrackRights) -> dict[str, Any]:
-    return {
+    """`tiers` only when the track has some, so plans of tracks without pools keep their ids."""
+    document: dict[str, Any] = {
         "parents": [[e.parent_id, e.share_ppm, e.kind] for e in found.parents],
         "composition": _sheet_document(found.composition),
         "production": _sheet_document(found.production),
     }
+    if found.tiers:
+        document["tiers"] = [
+            [t.tier_id, t.pool_ppm, t.total_shares, [[h.owner, h.shares] for h in t.holdings]]
+            for t in sorted(found.tiers, key=lambda tier: tier.tier_id)
+        ]
+    return document
 
 
 def _sheet_document(sheet: Sheet | None) -> dict[str, Any] | None:
@@ -155,6 +170,10 @@ def rights_from_document(document: Mapping[str, Any]) -> dict[str, TrackRights]:
             parents=tuple(ParentEdge(p, share, kind) for p, share, kind in value["parents"]),
             composition=_sheet_from(value["composition"]),
             production=_sheet_from(value["production"]),
+            tiers=tuple(
+                PoolTier(tier, pool, total, tuple(Holding(o, n) for o, n in holdings))
+                for tier, pool, total, holdings in value.get("tiers", ())
+            ),
         )
         for track, value in document.items()
     }

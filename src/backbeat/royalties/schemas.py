@@ -175,7 +175,7 @@ class BalancesOut(BaseModel):
 
 
 class StatementLine(BaseModel):
-    kind: Literal["earnings", "correction", "payout"]
+    kind: Literal["earnings", "correction", "payout", "purchase"]
     track_id: uuid.UUID | None
     source: str | None
     asset: str
@@ -189,6 +189,7 @@ class StatementTotal(BaseModel):
     earnings: str
     corrections: str
     payouts: str
+    purchases: str = "0"
     closing: str
 
 

@@ -4,6 +4,13 @@ A `RightsBook` holds, for a closure of tracks (each root and its money ancestors
 cap), every sheet version with its effective instant and every money edge. `rights_at` picks the
 versions in force at an event's instant; `interval_of` says which versions those are with one
 bisection, so a batch compiles one plan per (root, policy, interval) and reuses it.
+
+Holders' pools come from two SQL views a later domain's migration provides (offerings, which
+royalties may not import): `offerings_pool_tiers(track_id, tier, pool_ppm, total_shares)` and
+`offerings_pool_changes(track_id, tier, at, payee_id, delta)`. A tier is in force at an instant
+with the minted shares each payee holds then (the sum of deltas up to it); a tier without minted
+shares is left out, which allocates exactly as it would (its whole pool stays with the sheets).
+Every change is a breakpoint, like a sheet version's start.
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backbeat.royalties.accounts import payee_account
 from backbeat.royalties.rights import (
     MONEY_EDGE_KINDS,
+    Holding,
     ParentEdge,
+    PoolTier,
     Sheet,
     SheetEntry,
     TrackRights,
@@ -37,6 +46,16 @@ class SheetVersion:
     sheet: Sheet
 
 
+@dataclass(frozen=True, slots=True)
+class PoolChange:
+    """At `at`, `payee` (an account) gained (`delta` > 0) or lost minted shares of a tier."""
+
+    at: datetime
+    tier_id: str
+    payee: str
+    delta: int
+
+
 @dataclass
 class RightsBook:
     """Versions and edges of every track loaded so far (tracks without rows are known-empty)."""
@@ -45,6 +64,8 @@ class RightsBook:
     parents: dict[str, tuple[ParentEdge, ...]] = field(default_factory=dict)
     closures: dict[str, tuple[str, ...]] = field(default_factory=dict)
     breakpoints: dict[str, list[datetime]] = field(default_factory=dict)
+    pools: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    changes: dict[str, list[PoolChange]] = field(default_factory=dict)
 
     def sheet_at(self, track_id: str, kind: str, at: datetime) -> Sheet | None:
         """The version with the latest (effective_from, version) at or before `at`."""
@@ -54,6 +75,23 @@ class RightsBook:
                 found = candidate
         return found.sheet if found else None
 
+    def tiers_at(self, track_id: str, at: datetime) -> tuple[PoolTier, ...]:
+        """The track's tiers with the minted shares each owner holds at `at`."""
+        held: dict[tuple[str, str], int] = defaultdict(int)
+        for change in self.changes.get(track_id, ()):
+            if change.at > at:
+                break
+            held[(change.tier_id, change.payee)] += change.delta
+        by_tier: dict[str, list[Holding]] = defaultdict(list)
+        for (tier_id, payee), shares in sorted(held.items()):
+            if shares:
+                by_tier[tier_id].append(Holding(payee, shares))
+        pools = self.pools.get(track_id, {})
+        return tuple(
+            PoolTier(tier_id, pools[tier_id][0], pools[tier_id][1], tuple(holdings))
+            for tier_id, holdings in sorted(by_tier.items())
+        )
+
     def rights_at(self, root: str, at: datetime) -> dict[str, TrackRights]:
         """The engine's input for an event on `root` at `at`."""
         return {
@@ -62,6 +100,7 @@ class RightsBook:
                 parents=self.parents.get(track, ()),
                 composition=self.sheet_at(track, "composition", at),
                 production=self.sheet_at(track, "production", at),
+                tiers=self.tiers_at(track, at),
             )
             for track in self.closures[root]
         }
@@ -112,6 +151,7 @@ async def load_book(
                 for kind in ("composition", "production")
                 for version in book.versions.get((track, kind), ())
             }
+            | {change.at for track in tracks for change in book.changes.get(track, ())}
         )
     return book
 
@@ -139,6 +179,7 @@ async def _load_tracks(session: AsyncSession, tracks: list[str], book: RightsBoo
     for track, found in edges.items():
         book.parents[track] = tuple(found)
     await _load_versions(session, tracks, book)
+    await _load_pools(session, tracks, book)
 
 
 async def _load_versions(session: AsyncSession, tracks: list[str], book: RightsBook) -> None:
@@ -161,3 +202,27 @@ async def _load_versions(session: AsyncSession, tracks: list[str], book: RightsB
         book.versions.setdefault((track, kind), []).append(SheetVersion(effective, version, sheet))
     for found in book.versions.values():
         found.sort(key=lambda v: (v.effective_from, v.version))
+
+
+async def _load_pools(session: AsyncSession, tracks: list[str], book: RightsBook) -> None:
+    """Tiers and every ownership change of their shares (see the module docstring)."""
+    for track, tier, pool_ppm, total in await session.execute(
+        text(
+            "select track_id::text, tier::text, pool_ppm, total_shares from offerings_pool_tiers "
+            "where track_id = any(cast(:tracks as uuid[]))"
+        ),
+        {"tracks": tracks},
+    ):
+        book.pools.setdefault(track, {})[tier] = (pool_ppm, total)
+    rows = await session.execute(
+        text(
+            "select track_id::text, tier::text, at, payee_id::text, sum(delta) "
+            "from offerings_pool_changes where track_id = any(cast(:tracks as uuid[])) "
+            "group by track_id, tier, at, payee_id order by track_id, at, tier, payee_id"
+        ),
+        {"tracks": tracks},
+    )
+    for track, tier, at, payee, delta in rows.all():
+        if delta:
+            change = PoolChange(at, tier, payee_account(payee), int(delta))
+            book.changes.setdefault(track, []).append(change)

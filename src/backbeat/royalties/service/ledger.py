@@ -152,8 +152,9 @@ async def get_receipt(session: AsyncSession, event_id: uuid.UUID) -> ReceiptOut:
 # Statements --------------------------------------------------------------------------------
 
 STATEMENT_SQL = """
-select case when t.kind = 'allocation' then 'earnings'
-  when t.kind in ('reversal', 'reallocation') then 'correction' else 'payout' end as line,
+select case when t.kind in ('allocation', 'dividend') then 'earnings'
+  when t.kind in ('reversal', 'reallocation') then 'correction'
+  when t.kind = 'purchase' then 'purchase' else 'payout' end as line,
   t.track_id, t.source, a.asset, sum(l.amount) as amount, count(*) as transfers
 from royalties_legs l
 join royalties_accounts a on a.id = l.account_id
@@ -225,6 +226,7 @@ def _totals(lines: list[StatementLine], opening: dict[str, int]) -> list[Stateme
             earnings=str(kinds["earnings"]),
             corrections=str(kinds["correction"]),
             payouts=str(kinds["payout"]),
+            purchases=str(kinds["purchase"]),
             closing=str(opening[asset] + sum(kinds.values())),
         )
         for asset, kinds in sorted(sums.items())

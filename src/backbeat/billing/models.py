@@ -21,12 +21,12 @@ from sqlalchemy import (
     Integer,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbeat.columns import now_column, one_of, user_ref
 from backbeat.db import Base
 from backbeat.identity.models import uuid7
 
@@ -47,23 +47,11 @@ ENTITLING_STATUSES = ("trialing", "active", "past_due")
 INVOICE_STATUSES = ("draft", "open", "paid", "uncollectible", "void")
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} in ({', '.join(repr(v) for v in values)})"
-
-
-def _now() -> Any:
-    return mapped_column(server_default=func.now(), nullable=False)
-
-
-def _user_fk(**kwargs: Any) -> Any:
-    return mapped_column(ForeignKey("identity_users.id", ondelete="CASCADE"), **kwargs)
-
-
 class Versioned:
     """A mirror of a provider object: the version of the provider's state last applied (its
     event's `created`, then the event id); only a newer version writes it again."""
 
-    source_created: Mapped[datetime] = _now()
+    source_created: Mapped[datetime] = now_column()
     source_event_id: Mapped[str] = mapped_column(Text, server_default="")
 
 
@@ -82,7 +70,7 @@ class Plan(Base):
     trial_days: Mapped[int] = mapped_column(Integer, server_default="0")
     entitlements: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     sort_order: Mapped[int] = mapped_column(Integer, server_default="0")
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class Price(Base):
@@ -92,7 +80,7 @@ class Price(Base):
     __tablename__ = "billing_prices"
     __table_args__ = (
         UniqueConstraint("plan_id", "interval", "asset", name="uq_billing_prices_plan_interval"),
-        CheckConstraint(_one_of("interval", INTERVALS), name="interval"),
+        CheckConstraint(one_of("interval", INTERVALS), name="interval"),
         CheckConstraint("amount_minor >= 0", name="amount_minor"),
     )
 
@@ -103,7 +91,7 @@ class Price(Base):
     asset: Mapped[str] = mapped_column(Text)
     lookup_key: Mapped[str] = mapped_column(Text, unique=True)
     stripe_price_id: Mapped[str | None] = mapped_column(Text, unique=True)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class Customer(Base):
@@ -114,10 +102,10 @@ class Customer(Base):
         UniqueConstraint("provider", "external_id", name="uq_billing_customers_external"),
     )
 
-    user_id: Mapped[uuid.UUID] = _user_fk(primary_key=True)
+    user_id: Mapped[uuid.UUID] = user_ref(primary_key=True)
     provider: Mapped[str] = mapped_column(Text, primary_key=True)
     external_id: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class Subscription(Versioned, Base):
@@ -126,14 +114,14 @@ class Subscription(Versioned, Base):
     __tablename__ = "billing_subscriptions"
     __table_args__ = (
         UniqueConstraint("provider", "external_id", name="uq_billing_subscriptions_external"),
-        CheckConstraint(_one_of("provider", PROVIDERS), name="provider"),
-        CheckConstraint(_one_of("status", SUBSCRIPTION_STATUSES), name="status"),
-        CheckConstraint(f"interval is null or {_one_of('interval', INTERVALS)}", name="interval"),
+        CheckConstraint(one_of("provider", PROVIDERS), name="provider"),
+        CheckConstraint(one_of("status", SUBSCRIPTION_STATUSES), name="status"),
+        CheckConstraint(f"interval is null or {one_of('interval', INTERVALS)}", name="interval"),
         Index("ix_billing_subscriptions_user", "user_id", text("created_at desc")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("billing_plans.id"))
     provider: Mapped[str] = mapped_column(Text)
     external_id: Mapped[str] = mapped_column(Text)
@@ -148,8 +136,8 @@ class Subscription(Versioned, Base):
     granted_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("identity_users.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class Invoice(Versioned, Base):
@@ -158,12 +146,12 @@ class Invoice(Versioned, Base):
     __tablename__ = "billing_invoices"
     __table_args__ = (
         UniqueConstraint("provider", "external_id", name="uq_billing_invoices_external"),
-        CheckConstraint(_one_of("status", INVOICE_STATUSES), name="status"),
+        CheckConstraint(one_of("status", INVOICE_STATUSES), name="status"),
         Index("ix_billing_invoices_user", "user_id", text("created_at desc")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     subscription_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("billing_subscriptions.id", ondelete="SET NULL")
     )
@@ -183,7 +171,7 @@ class Invoice(Versioned, Base):
     period_end: Mapped[datetime | None]
     hosted_invoice_url: Mapped[str | None] = mapped_column(Text)
     charge_id: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class PaymentMethod(Versioned, Base):
@@ -197,7 +185,7 @@ class PaymentMethod(Versioned, Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     provider: Mapped[str] = mapped_column(Text)
     external_id: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(Text)
@@ -206,7 +194,7 @@ class PaymentMethod(Versioned, Base):
     exp_month: Mapped[int | None] = mapped_column(Integer)
     exp_year: Mapped[int | None] = mapped_column(Integer)
     detached_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class Refund(Versioned, Base):
@@ -220,7 +208,7 @@ class Refund(Versioned, Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     invoice_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("billing_invoices.id", ondelete="SET NULL")
     )
@@ -231,7 +219,7 @@ class Refund(Versioned, Base):
     asset: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class ProviderEvent(Base):
@@ -247,4 +235,4 @@ class ProviderEvent(Base):
     livemode: Mapped[bool] = mapped_column(Boolean, server_default="false")
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     outcome: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[datetime] = _now()
+    received_at: Mapped[datetime] = now_column()

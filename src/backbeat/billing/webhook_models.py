@@ -18,12 +18,12 @@ from sqlalchemy import (
     LargeBinary,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbeat.columns import now_column, one_of
 from backbeat.db import Base
 from backbeat.identity.models import uuid7
 
@@ -31,20 +31,12 @@ ENDPOINT_STATUSES = ("enabled", "disabled")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
 
-def _now() -> Any:
-    return mapped_column(server_default=func.now(), nullable=False)
-
-
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} in ({', '.join(repr(v) for v in values)})"
-
-
 class WebhookEndpoint(Base):
     """Where events are POSTed: a user's own (owner_id), or platform-wide (owner_id null)."""
 
     __tablename__ = "billing_webhook_endpoints"
     __table_args__ = (
-        CheckConstraint(_one_of("status", ENDPOINT_STATUSES), name="status"),
+        CheckConstraint(one_of("status", ENDPOINT_STATUSES), name="status"),
         CheckConstraint("cardinality(events) between 1 and 50", name="events"),
         Index("ix_billing_webhook_endpoints_owner_id", "owner_id", "id"),
     )
@@ -63,7 +55,7 @@ class WebhookEndpoint(Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("identity_users.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class WebhookEvent(Base):
@@ -90,7 +82,7 @@ class WebhookEvent(Base):
     )
     data: Mapped[dict[str, Any]] = mapped_column(JSONB)
     dedupe_key: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
     fanned_out_at: Mapped[datetime | None]
 
 
@@ -100,7 +92,7 @@ class WebhookDelivery(Base):
     __tablename__ = "billing_webhook_deliveries"
     __table_args__ = (
         UniqueConstraint("endpoint_id", "event_id"),
-        CheckConstraint(_one_of("status", DELIVERY_STATUSES), name="status"),
+        CheckConstraint(one_of("status", DELIVERY_STATUSES), name="status"),
         CheckConstraint("attempts >= 0", name="attempts"),
         Index("ix_billing_webhook_deliveries_endpoint_newest", "endpoint_id", text("id desc")),
         Index("ix_billing_webhook_deliveries_event_id", "event_id"),
@@ -127,4 +119,4 @@ class WebhookDelivery(Base):
     last_attempt_at: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()

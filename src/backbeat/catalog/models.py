@@ -19,12 +19,12 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbeat.columns import now_column, one_of
 from backbeat.db import Base
 from backbeat.identity.models import uuid7
 
@@ -58,26 +58,16 @@ ROLES = (
 )
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} in ({', '.join(repr(v) for v in values)})"
-
-
-def _now() -> Any:
-    return mapped_column(server_default=func.now(), nullable=False)
-
-
 class Track(Base):
     """A song, loop, sample, stem, master or generated track; soft-deleted, never removed."""
 
     __tablename__ = "catalog_tracks"
     __table_args__ = (
-        CheckConstraint(_one_of("sample_type", SAMPLE_TYPES), name="sample_type"),
-        CheckConstraint(
-            _one_of("visibility", ("public", "unlisted", "private")), name="visibility"
-        ),
+        CheckConstraint(one_of("sample_type", SAMPLE_TYPES), name="sample_type"),
+        CheckConstraint(one_of("visibility", ("public", "unlisted", "private")), name="visibility"),
         CheckConstraint(
             "stem_type is null or "
-            + _one_of("stem_type", ("vocals", "drums", "bass", "harmonic", "other")),
+            + one_of("stem_type", ("vocals", "drums", "bass", "harmonic", "other")),
             name="stem_type",
         ),
         CheckConstraint("bpm is null or (bpm > 0 and bpm < 1000)", name="bpm"),
@@ -136,8 +126,8 @@ class Track(Base):
     )  # bpm, key, duration_seconds as filled by audio analysis (the owner set the others)
     import_key: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("identity_users.id"))
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
     deleted_at: Mapped[datetime | None]
     search: Mapped[Any] = mapped_column(TSVECTOR, Computed(SEARCH_VECTOR, persisted=True))
 
@@ -160,7 +150,7 @@ class Payee(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("identity_users.id"), unique=True)
     wallet: Mapped[str | None] = mapped_column(Text, unique=True)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class SplitVersion(Base):
@@ -169,8 +159,8 @@ class SplitVersion(Base):
     __tablename__ = "catalog_split_versions"
     __table_args__ = (
         UniqueConstraint("track_id", "sheet", "version"),
-        CheckConstraint(_one_of("sheet", ("composition", "production")), name="sheet"),
-        CheckConstraint(_one_of("status", ("active", "pending", "superseded")), name="status"),
+        CheckConstraint(one_of("sheet", ("composition", "production")), name="sheet"),
+        CheckConstraint(one_of("status", ("active", "pending", "superseded")), name="status"),
         Index(
             "ix_catalog_split_versions_in_force",
             "track_id",
@@ -188,7 +178,7 @@ class SplitVersion(Base):
     effective_from: Mapped[datetime]
     status: Mapped[str] = mapped_column(Text)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("identity_users.id"))
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class SplitEntry(Base):
@@ -199,7 +189,7 @@ class SplitEntry(Base):
         PrimaryKeyConstraint("version_id", "position"),
         UniqueConstraint("version_id", "payee_id"),
         CheckConstraint("share_ppm > 0 and share_ppm <= 1000000", name="share_ppm"),
-        CheckConstraint(_one_of("role", ROLES), name="role"),
+        CheckConstraint(one_of("role", ROLES), name="role"),
     )
 
     version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_split_versions.id"))
@@ -217,7 +207,7 @@ class SplitApproval(Base):
 
     version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_split_versions.id"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("identity_users.id"))
-    approved_at: Mapped[datetime] = _now()
+    approved_at: Mapped[datetime] = now_column()
 
 
 class Credit(Base):
@@ -226,7 +216,7 @@ class Credit(Base):
     __tablename__ = "catalog_credits"
     __table_args__ = (
         PrimaryKeyConstraint("track_id", "position"),
-        CheckConstraint(_one_of("role", ROLES), name="role"),
+        CheckConstraint(one_of("role", ROLES), name="role"),
     )
 
     track_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_tracks.id"))
@@ -244,7 +234,7 @@ class LineageEdge(Base):
         PrimaryKeyConstraint("child_id", "parent_id"),
         CheckConstraint("child_id <> parent_id", name="not_self"),
         CheckConstraint(
-            _one_of("kind", ("remix", "sample", "interpolation", "stem_of", "generated_from")),
+            one_of("kind", ("remix", "sample", "interpolation", "stem_of", "generated_from")),
             name="kind",
         ),
         CheckConstraint(
@@ -262,7 +252,7 @@ class LineageEdge(Base):
     kind: Mapped[str] = mapped_column(Text)
     share_ppm: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("identity_users.id"))
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class SplitPreset(Base):
@@ -280,7 +270,7 @@ class SplitPreset(Base):
     slot: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(Text)
     entries: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class TrackHistory(Base):
@@ -295,4 +285,4 @@ class TrackHistory(Base):
     action: Mapped[str] = mapped_column(Text)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    at: Mapped[datetime] = _now()
+    at: Mapped[datetime] = now_column()

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from backbeat.columns import now_column, user_ref
 from backbeat.db import Base
 
 ROLES = ("listener", "artist", "admin")
@@ -35,14 +36,6 @@ def uuid7() -> uuid.UUID:
     value = (value & ~(0xF << 76)) | (0x7 << 76)
     value = (value & ~(0x3 << 62)) | (0x2 << 62)
     return uuid.UUID(int=value)
-
-
-def _now() -> Any:
-    return mapped_column(server_default=func.now(), nullable=False)
-
-
-def _user_fk(**kwargs: Any) -> Any:
-    return mapped_column(ForeignKey("identity_users.id", ondelete="CASCADE"), **kwargs)
 
 
 class User(Base):
@@ -73,8 +66,8 @@ class User(Base):
     default_key: Mapped[str | None] = mapped_column(Text)
     preferred_lufs_target: Mapped[float | None]
     last_login_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
     credential: Mapped[Credential | None] = relationship(lazy="raise", uselist=False)
 
@@ -84,9 +77,9 @@ class Credential(Base):
 
     __tablename__ = "identity_credentials"
 
-    user_id: Mapped[uuid.UUID] = _user_fk(primary_key=True)
+    user_id: Mapped[uuid.UUID] = user_ref(primary_key=True)
     password_hash: Mapped[str] = mapped_column(Text)
-    password_changed_at: Mapped[datetime] = _now()
+    password_changed_at: Mapped[datetime] = now_column()
     failed_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     lockouts: Mapped[int] = mapped_column(Integer, server_default="0")
     locked_until: Mapped[datetime | None]
@@ -103,7 +96,7 @@ class Session(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     method: Mapped[str] = mapped_column(Text)
     aal: Mapped[str] = mapped_column(Text, server_default="aal1")
     device_id: Mapped[str | None] = mapped_column(Text)
@@ -112,8 +105,8 @@ class Session(Base):
     device_token_hash: Mapped[str | None] = mapped_column(Text, unique=True)
     ip: Mapped[str | None] = mapped_column(Text)
     user_agent: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
-    last_active_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    last_active_at: Mapped[datetime] = now_column()
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(Text)
@@ -129,7 +122,7 @@ class RefreshToken(Base):
         ForeignKey("identity_sessions.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(Text, unique=True)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
     used_at: Mapped[datetime | None]
 
 
@@ -138,11 +131,11 @@ class TotpFactor(Base):
 
     __tablename__ = "identity_mfa_totp"
 
-    user_id: Mapped[uuid.UUID] = _user_fk(primary_key=True)
+    user_id: Mapped[uuid.UUID] = user_ref(primary_key=True)
     secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     confirmed_at: Mapped[datetime | None]
     last_used_step: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class BackupCode(Base):
@@ -151,7 +144,7 @@ class BackupCode(Base):
     __tablename__ = "identity_backup_codes"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[uuid.UUID] = _user_fk(index=True)
+    user_id: Mapped[uuid.UUID] = user_ref(index=True)
     code_hash: Mapped[str] = mapped_column(Text)
     used_at: Mapped[datetime | None]
 
@@ -170,9 +163,9 @@ class Wallet(Base):
     )
 
     caip10: Mapped[str] = mapped_column(Text, primary_key=True)
-    user_id: Mapped[uuid.UUID] = _user_fk(index=True)
+    user_id: Mapped[uuid.UUID] = user_ref(index=True)
     is_primary: Mapped[bool] = mapped_column(server_default="false")
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class WalletChallenge(Base):
@@ -185,7 +178,7 @@ class WalletChallenge(Base):
     message: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     consumed_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class PersonalAccessToken(Base):
@@ -194,12 +187,12 @@ class PersonalAccessToken(Base):
     __tablename__ = "identity_personal_access_tokens"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[uuid.UUID] = _user_fk(index=True)
+    user_id: Mapped[uuid.UUID] = user_ref(index=True)
     name: Mapped[str] = mapped_column(Text)
     scopes: Mapped[list[str]] = mapped_column(ARRAY(Text))
     token_hash: Mapped[str] = mapped_column(Text, unique=True)
     hint: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
@@ -213,15 +206,15 @@ class OAuthConnection(Base):
         CheckConstraint("provider in ('spotify','apple_music','youtube')", name="provider"),
     )
 
-    user_id: Mapped[uuid.UUID] = _user_fk(primary_key=True)
+    user_id: Mapped[uuid.UUID] = user_ref(primary_key=True)
     provider: Mapped[str] = mapped_column(Text, primary_key=True)
     provider_account_id: Mapped[str | None] = mapped_column(Text)
     access_token_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     refresh_token_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     scopes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     expires_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class SecurityEvent(Base):
@@ -231,12 +224,12 @@ class SecurityEvent(Base):
     __table_args__ = (Index("ix_identity_security_events_user_id_id", "user_id", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
-    user_id: Mapped[uuid.UUID | None] = _user_fk()
+    user_id: Mapped[uuid.UUID | None] = user_ref()
     kind: Mapped[str] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(Text)
     user_agent: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class EmailOutbox(Base):
@@ -249,7 +242,7 @@ class EmailOutbox(Base):
     kind: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class RateLimitCounter(Base):
@@ -272,9 +265,9 @@ class EmailToken(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[uuid.UUID] = _user_fk(index=True)
+    user_id: Mapped[uuid.UUID] = user_ref(index=True)
     purpose: Mapped[str] = mapped_column(Text)
     token_hash: Mapped[str] = mapped_column(Text, unique=True)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()

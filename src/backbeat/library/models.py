@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,27 +17,15 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbeat.columns import now_column, track_ref, user_ref
 from backbeat.db import Base
 from backbeat.identity.models import uuid7
 
 FOLLOW_KINDS = ("user", "creator", "band")
-
-
-def _now() -> Any:
-    return mapped_column(server_default=func.now(), nullable=False)
-
-
-def _user_fk(**kwargs: Any) -> Any:
-    return mapped_column(ForeignKey("identity_users.id", ondelete="CASCADE"), **kwargs)
-
-
-def _track_fk(**kwargs: Any) -> Any:
-    return mapped_column(ForeignKey("catalog_tracks.id", ondelete="CASCADE"), **kwargs)
 
 
 class Like(Base):
@@ -51,9 +38,9 @@ class Like(Base):
         Index("ix_library_likes_track_id", "track_id"),
     )
 
-    user_id: Mapped[uuid.UUID] = _user_fk()
-    track_id: Mapped[uuid.UUID] = _track_fk()
-    liked_at: Mapped[datetime] = _now()
+    user_id: Mapped[uuid.UUID] = user_ref()
+    track_id: Mapped[uuid.UUID] = track_ref()
+    liked_at: Mapped[datetime] = now_column()
 
 
 class Dislike(Base):
@@ -65,9 +52,9 @@ class Dislike(Base):
         Index("ix_library_dislikes_track_id", "track_id"),
     )
 
-    user_id: Mapped[uuid.UUID] = _user_fk()
-    track_id: Mapped[uuid.UUID] = _track_fk()
-    disliked_at: Mapped[datetime] = _now()
+    user_id: Mapped[uuid.UUID] = user_ref()
+    track_id: Mapped[uuid.UUID] = track_ref()
+    disliked_at: Mapped[datetime] = now_column()
 
 
 class Follow(Base):
@@ -84,10 +71,10 @@ class Follow(Base):
         Index("ix_library_follows_follower_newest", "follower_id", text("followed_at desc")),
     )
 
-    follower_id: Mapped[uuid.UUID] = _user_fk()
+    follower_id: Mapped[uuid.UUID] = user_ref()
     kind: Mapped[str] = mapped_column(Text)
     target_id: Mapped[uuid.UUID]
-    followed_at: Mapped[datetime] = _now()
+    followed_at: Mapped[datetime] = now_column()
 
 
 class FollowCount(Base):
@@ -113,14 +100,14 @@ class Playlist(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
-    owner_id: Mapped[uuid.UUID] = _user_fk()
+    owner_id: Mapped[uuid.UUID] = user_ref()
     name: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, server_default="")
     is_public: Mapped[bool] = mapped_column(server_default="false")
     collaborative: Mapped[bool] = mapped_column(server_default="false")
     cover_object_id: Mapped[uuid.UUID | None]
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class PlaylistItem(Base):
@@ -147,7 +134,7 @@ class PlaylistItem(Base):
     added_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("identity_users.id", ondelete="SET NULL")
     )
-    added_at: Mapped[datetime] = _now()
+    added_at: Mapped[datetime] = now_column()
 
 
 class PlaylistMember(Base):
@@ -162,5 +149,5 @@ class PlaylistMember(Base):
     playlist_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("library_playlists.id", ondelete="CASCADE")
     )
-    user_id: Mapped[uuid.UUID] = _user_fk()
-    added_at: Mapped[datetime] = _now()
+    user_id: Mapped[uuid.UUID] = user_ref()
+    added_at: Mapped[datetime] = now_column()

@@ -19,30 +19,18 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbeat.columns import now_column, one_of, user_ref
 from backbeat.db import Base
 from backbeat.identity.models import uuid7
 
 PLATFORMS = ("backbeat", "listenbrainz", "spotify", "apple", "youtube")
 IMPORT_FORMATS = ("listenbrainz", "spotify")
 IMPORT_STATUSES = ("queued", "running", "done", "failed")
-
-
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} in ({', '.join(repr(v) for v in values)})"
-
-
-def _now() -> Any:
-    return mapped_column(server_default=func.now(), nullable=False)
-
-
-def _user_fk(**kwargs: Any) -> Any:
-    return mapped_column(ForeignKey("identity_users.id", ondelete="CASCADE"), **kwargs)
 
 
 class Listen(Base):
@@ -54,7 +42,7 @@ class Listen(Base):
         UniqueConstraint(
             "user_id", "listened_at", "recording_msid", name="uq_listening_listens_same"
         ),
-        CheckConstraint(_one_of("platform", PLATFORMS), name="platform"),
+        CheckConstraint(one_of("platform", PLATFORMS), name="platform"),
         CheckConstraint("ms_played is null or ms_played >= 0", name="ms_played"),
         CheckConstraint("duration_ms is null or duration_ms > 0", name="duration_ms"),
         Index("ix_listening_listens_user_newest", "user_id", text("listened_at desc"), "id"),
@@ -68,7 +56,7 @@ class Listen(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(default=uuid7)
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     listened_at: Mapped[datetime]
     artist_name: Mapped[str] = mapped_column(Text)
     track_name: Mapped[str] = mapped_column(Text)
@@ -84,7 +72,7 @@ class Listen(Base):
     client: Mapped[str | None] = mapped_column(Text)
     platform: Mapped[str] = mapped_column(Text, server_default="backbeat")
     additional_info: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
-    inserted_at: Mapped[datetime] = _now()
+    inserted_at: Mapped[datetime] = now_column()
 
 
 class PlayingNow(Base):
@@ -92,9 +80,9 @@ class PlayingNow(Base):
 
     __tablename__ = "listening_playing_now"
 
-    user_id: Mapped[uuid.UUID] = _user_fk(primary_key=True)
+    user_id: Mapped[uuid.UUID] = user_ref(primary_key=True)
     track_metadata: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    started_at: Mapped[datetime] = _now()
+    started_at: Mapped[datetime] = now_column()
     expires_at: Mapped[datetime]
 
 
@@ -103,13 +91,13 @@ class ListenImport(Base):
 
     __tablename__ = "listening_imports"
     __table_args__ = (
-        CheckConstraint(_one_of("format", IMPORT_FORMATS), name="format"),
-        CheckConstraint(_one_of("status", IMPORT_STATUSES), name="status"),
+        CheckConstraint(one_of("format", IMPORT_FORMATS), name="format"),
+        CheckConstraint(one_of("status", IMPORT_STATUSES), name="status"),
         Index("ix_listening_imports_user_newest", "user_id", text("created_at desc"), "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     format: Mapped[str] = mapped_column(Text)
     filename: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text, server_default="queued")
@@ -119,7 +107,7 @@ class ListenImport(Base):
     refused: Mapped[int] = mapped_column(Integer, server_default="0")
     skipped: Mapped[dict[str, int]] = mapped_column(JSONB, server_default="{}")
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
@@ -173,7 +161,7 @@ class TrackListenerDaily(Base):
 
     track_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_tracks.id", ondelete="CASCADE"))
     day: Mapped[date]
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
 
 
 class PlaysCursor(Base):
@@ -183,4 +171,4 @@ class PlaysCursor(Base):
 
     name: Mapped[str] = mapped_column(Text, primary_key=True)
     last_id: Mapped[uuid.UUID]
-    updated_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = now_column()

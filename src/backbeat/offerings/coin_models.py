@@ -24,11 +24,11 @@ from sqlalchemy import (
     SmallInteger,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbeat.columns import now_column
 from backbeat.db import Base
 from backbeat.identity.models import uuid7
 
@@ -36,10 +36,6 @@ TOKEN_UNITS = Numeric(78, 0)
 """uint256 token units (wei-like): integers, never floats."""
 ADDRESS_CHECK = "~ '^0x[0-9a-fA-F]{40}$'"
 EVENT_KINDS = ("swap", "mint", "burn")
-
-
-def _now() -> Any:
-    return mapped_column(server_default=func.now(), nullable=False)
 
 
 def _units(**kwargs: Any) -> Any:
@@ -74,8 +70,8 @@ class Coin(Base):
     deployed_block: Mapped[int | None] = mapped_column(BigInteger)
     last_block: Mapped[int | None] = mapped_column(BigInteger)  # of the last event applied:
     last_log_index: Mapped[int | None]  # events apply in chain order
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class CoinHolder(Base):
@@ -92,7 +88,7 @@ class CoinHolder(Base):
     coin_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offerings_coins.id", ondelete="CASCADE"))
     address: Mapped[str] = mapped_column(Text)
     balance: Mapped[Decimal] = _units()
-    updated_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class CoinTransfer(Base):
@@ -120,8 +116,8 @@ class CoinTransfer(Base):
     tx_hash: Mapped[str] = mapped_column(Text)
     log_index: Mapped[int] = mapped_column(Integer)
     block_number: Mapped[int] = mapped_column(BigInteger)
-    occurred_at: Mapped[datetime] = _now()
-    recorded_at: Mapped[datetime] = _now()
+    occurred_at: Mapped[datetime] = now_column()
+    recorded_at: Mapped[datetime] = now_column()
 
 
 class Pool(Base):
@@ -155,8 +151,8 @@ class Pool(Base):
     position_count: Mapped[int] = mapped_column(Integer, server_default="0")
     last_block: Mapped[int | None] = mapped_column(BigInteger)  # of the last event applied:
     last_log_index: Mapped[int | None]  # events apply in chain order
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class PoolPosition(Base):
@@ -173,7 +169,7 @@ class PoolPosition(Base):
     pool_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("offerings_pools.id", ondelete="CASCADE"))
     owner: Mapped[str] = mapped_column(Text)
     liquidity: Mapped[Decimal] = _units()
-    updated_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class PoolEvent(Base):
@@ -212,5 +208,5 @@ class PoolEvent(Base):
     tx_hash: Mapped[str] = mapped_column(Text)
     log_index: Mapped[int] = mapped_column(Integer)
     block_number: Mapped[int] = mapped_column(BigInteger)
-    occurred_at: Mapped[datetime] = _now()
-    recorded_at: Mapped[datetime] = _now()
+    occurred_at: Mapped[datetime] = now_column()
+    recorded_at: Mapped[datetime] = now_column()

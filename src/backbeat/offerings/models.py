@@ -22,12 +22,12 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbeat.columns import now_column, one_of
 from backbeat.db import Base
 from backbeat.identity.models import uuid7
 
@@ -39,19 +39,11 @@ TRANSFER_KINDS = ("mint", "transfer", "chain")
 MONEY = Numeric(78, 0)
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} in ({', '.join(repr(v) for v in values)})"
-
-
-def _now() -> Any:
-    return mapped_column(server_default=func.now(), nullable=False)
-
-
 class Master(Base):
     """A catalog track as a master recording: its lifecycle state and its content identifiers."""
 
     __tablename__ = "offerings_masters"
-    __table_args__ = (CheckConstraint(_one_of("state", MASTER_STATES), name="state"),)
+    __table_args__ = (CheckConstraint(one_of("state", MASTER_STATES), name="state"),)
 
     track_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_tracks.id"), primary_key=True)
     state: Mapped[str] = mapped_column(Text, server_default="draft")
@@ -61,8 +53,8 @@ class Master(Base):
     cover_cid: Mapped[str | None] = mapped_column(Text)
     metadata_cid: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class MasterTransition(Base):
@@ -76,7 +68,7 @@ class MasterTransition(Base):
     from_state: Mapped[str] = mapped_column(Text)
     to_state: Mapped[str] = mapped_column(Text)
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("identity_users.id"))
-    at: Mapped[datetime] = _now()
+    at: Mapped[datetime] = now_column()
 
 
 class Offering(Base):
@@ -103,7 +95,7 @@ class Offering(Base):
     reserve_minted_at: Mapped[datetime | None]
     sold_out_at: Mapped[datetime | None]
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("identity_users.id"))
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class Tier(Base):
@@ -129,7 +121,7 @@ class Share(Base):
     __tablename__ = "offerings_shares"
     __table_args__ = (
         UniqueConstraint("offering_id", "token"),
-        CheckConstraint(_one_of("status", SHARE_STATES), name="status"),
+        CheckConstraint(one_of("status", SHARE_STATES), name="status"),
         Index("ix_offerings_shares_owner_payee_id", "owner_payee_id"),
         Index("ix_offerings_shares_purchase_id", "purchase_id"),
         Index(
@@ -156,7 +148,7 @@ class ShareTransfer(Base):
 
     __tablename__ = "offerings_share_transfers"
     __table_args__ = (
-        CheckConstraint(_one_of("kind", TRANSFER_KINDS), name="kind"),
+        CheckConstraint(one_of("kind", TRANSFER_KINDS), name="kind"),
         Index("ix_offerings_share_transfers_track_id_at", "track_id", "at"),
         Index("ix_offerings_share_transfers_share_id_at", "share_id", "at"),
     )
@@ -167,7 +159,7 @@ class ShareTransfer(Base):
     from_payee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("catalog_payees.id"))
     to_payee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_payees.id"))
     kind: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = _now()
+    at: Mapped[datetime] = now_column()
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("identity_users.id"))
 
 
@@ -177,8 +169,8 @@ class Purchase(Base):
     __tablename__ = "offerings_purchases"
     __table_args__ = (
         UniqueConstraint("buyer_id", "idempotency_key"),
-        CheckConstraint(_one_of("status", PURCHASE_STATES), name="status"),
-        CheckConstraint(_one_of("method", PURCHASE_METHODS), name="method"),
+        CheckConstraint(one_of("status", PURCHASE_STATES), name="status"),
+        CheckConstraint(one_of("method", PURCHASE_METHODS), name="method"),
         CheckConstraint("quantity >= 1", name="quantity"),
         Index("ix_offerings_purchases_offering_id_buyer_id", "offering_id", "buyer_id"),
         Index(
@@ -201,7 +193,7 @@ class Purchase(Base):
     paid_at: Mapped[datetime | None]
     payment_reference: Mapped[str | None] = mapped_column(Text)
     transfer_id: Mapped[uuid.UUID | None]
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class Dividend(Base):
@@ -225,7 +217,7 @@ class Dividend(Base):
     transfer_id: Mapped[uuid.UUID]
     receipt: Mapped[dict[str, Any]] = mapped_column(JSONB)
     receipt_hash: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class OwnershipSnapshot(Base):

@@ -22,12 +22,12 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbeat.columns import now_column, one_of
 from backbeat.db import Base
 from backbeat.identity.models import uuid7
 
@@ -49,22 +49,14 @@ PAYOUT_STATUSES = ("requested", "paid", "failed")
 MONEY = Numeric(78, 0)
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} in ({', '.join(repr(v) for v in values)})"
-
-
-def _now() -> Any:
-    return mapped_column(server_default=func.now(), nullable=False)
-
-
 class RevenueEvent(Base):
     """Money a track earned, as reported; accepted fast, allocated later by a job."""
 
     __tablename__ = "royalties_revenue_events"
     __table_args__ = (
         UniqueConstraint("submitted_by", "idempotency_key"),
-        CheckConstraint(_one_of("source", SOURCES), name="source"),
-        CheckConstraint(_one_of("status", EVENT_STATUSES), name="status"),
+        CheckConstraint(one_of("source", SOURCES), name="source"),
+        CheckConstraint(one_of("status", EVENT_STATUSES), name="status"),
         CheckConstraint("amount >= 0", name="amount"),
         Index("ix_royalties_revenue_events_track_id_occurred_at", "track_id", "occurred_at"),
         Index(
@@ -87,7 +79,7 @@ class RevenueEvent(Base):
     reference: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text, server_default="accepted")
     revision: Mapped[int] = mapped_column(Integer, server_default="0")
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
     allocated_at: Mapped[datetime | None]
 
 
@@ -97,7 +89,7 @@ class Account(Base):
     __tablename__ = "royalties_accounts"
     __table_args__ = (
         UniqueConstraint("name", "asset"),
-        CheckConstraint(_one_of("kind", ACCOUNT_KINDS), name="kind"),
+        CheckConstraint(one_of("kind", ACCOUNT_KINDS), name="kind"),
         Index("ix_royalties_accounts_payee_id", "payee_id"),
     )
 
@@ -114,7 +106,7 @@ class Transfer(Base):
 
     __tablename__ = "royalties_transfers"
     __table_args__ = (
-        CheckConstraint(_one_of("kind", TRANSFER_KINDS), name="kind"),
+        CheckConstraint(one_of("kind", TRANSFER_KINDS), name="kind"),
         Index("ix_royalties_transfers_event_id", "event_id"),
         Index("ix_royalties_transfers_track_id_posted_at", "track_id", "posted_at"),
     )
@@ -125,7 +117,7 @@ class Transfer(Base):
     payout_id: Mapped[uuid.UUID | None]
     track_id: Mapped[uuid.UUID | None]
     source: Mapped[str | None] = mapped_column(Text)
-    posted_at: Mapped[datetime] = _now()
+    posted_at: Mapped[datetime] = now_column()
     txid: Mapped[int] = mapped_column(
         BigInteger, server_default=text("pg_current_xact_id()::text::bigint")
     )
@@ -169,7 +161,7 @@ class Plan(Base):
     max_depth: Mapped[int] = mapped_column(Integer)
     rights: Mapped[dict[str, Any]] = mapped_column(JSONB)
     tracks: Mapped[list[str]] = mapped_column(ARRAY(Text))
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class Receipt(Base):
@@ -183,7 +175,7 @@ class Receipt(Base):
     transfer_id: Mapped[uuid.UUID]
     plan_id: Mapped[str] = mapped_column(Text, ForeignKey("royalties_plans.id"))
     receipt_hash: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class Restatement(Base):
@@ -195,7 +187,7 @@ class Restatement(Base):
         ForeignKey("catalog_split_versions.id"), primary_key=True
     )
     events_restated: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class Payout(Base):
@@ -203,7 +195,7 @@ class Payout(Base):
 
     __tablename__ = "royalties_payouts"
     __table_args__ = (
-        CheckConstraint(_one_of("status", PAYOUT_STATUSES), name="status"),
+        CheckConstraint(one_of("status", PAYOUT_STATUSES), name="status"),
         CheckConstraint("amount > 0", name="amount"),
         Index("ix_royalties_payouts_requested_by_id", "requested_by", "id"),
     )
@@ -214,7 +206,7 @@ class Payout(Base):
     amount: Mapped[int] = mapped_column(MONEY)
     status: Mapped[str] = mapped_column(Text, server_default="requested")
     requested_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("identity_users.id"))
-    requested_at: Mapped[datetime] = _now()
+    requested_at: Mapped[datetime] = now_column()
     settled_at: Mapped[datetime | None]
     external_reference: Mapped[str | None] = mapped_column(Text)
     failure_reason: Mapped[str | None] = mapped_column(Text)

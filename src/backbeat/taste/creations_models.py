@@ -22,29 +22,17 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     SmallInteger,
     Text,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbeat.columns import now_column, one_of, user_ref
 from backbeat.db import Base
 from backbeat.identity.models import uuid7
 from backbeat.taste.generators import MODES
 
 STATUSES = ("queued", "generating", "completed", "failed")
-
-
-def _one_of(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} in ({', '.join(repr(v) for v in values)})"
-
-
-def _now() -> Any:
-    return mapped_column(server_default=func.now(), nullable=False)
-
-
-def _user_fk(**kwargs: Any) -> Any:
-    return mapped_column(ForeignKey("identity_users.id", ondelete="CASCADE"), **kwargs)
 
 
 class Generation(Base):
@@ -55,8 +43,8 @@ class Generation(Base):
 
     __tablename__ = "taste_generations"
     __table_args__ = (
-        CheckConstraint(_one_of("mode", MODES), name="mode"),
-        CheckConstraint(_one_of("status", STATUSES), name="status"),
+        CheckConstraint(one_of("mode", MODES), name="mode"),
+        CheckConstraint(one_of("status", STATUSES), name="status"),
         CheckConstraint("duration_seconds > 0 and duration_seconds <= 600", name="duration"),
         CheckConstraint(
             "num_nonnulls(source_track_id, source_external_id) <= 1", name="one_source"
@@ -69,7 +57,7 @@ class Generation(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     mode: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text, server_default="queued")
     source_track_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("catalog_tracks.id"))
@@ -87,7 +75,7 @@ class Generation(Base):
     match_percent: Mapped[int | None] = mapped_column(SmallInteger)
     error: Mapped[str | None] = mapped_column(Text)
     quota_day: Mapped[date]
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
@@ -102,7 +90,7 @@ class GenerationDay(Base):
         CheckConstraint("used >= 0", name="used"),
     )
 
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     day: Mapped[date]
     used: Mapped[int] = mapped_column(Integer, server_default="0")
 
@@ -127,7 +115,7 @@ class Band(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
-    owner_id: Mapped[uuid.UUID] = _user_fk()
+    owner_id: Mapped[uuid.UUID] = user_ref()
     name: Mapped[str] = mapped_column(Text)
     bio: Mapped[str] = mapped_column(Text)
     is_public: Mapped[bool] = mapped_column(server_default="false")
@@ -138,8 +126,8 @@ class Band(Base):
     style_count: Mapped[int] = mapped_column(Integer, server_default="0")
     track_count: Mapped[int] = mapped_column(Integer, server_default="0")
     follower_count: Mapped[int] = mapped_column(Integer, server_default="0")
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class BandTrack(Base):
@@ -155,4 +143,4 @@ class BandTrack(Base):
     band_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("taste_bands.id", ondelete="CASCADE"))
     track_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog_tracks.id", ondelete="CASCADE"))
     embedding: Mapped[Any | None] = mapped_column(Vector())
-    added_at: Mapped[datetime] = _now()
+    added_at: Mapped[datetime] = now_column()

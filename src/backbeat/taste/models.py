@@ -25,12 +25,12 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Text,
     UniqueConstraint,
-    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backbeat.columns import now_column, track_ref, user_ref
 from backbeat.db import Base
 from backbeat.identity.models import uuid7
 
@@ -38,18 +38,6 @@ MAX_DIMENSION = 2000
 """pgvector 0.6's HNSW indexes vectors of up to 2,000 dimensions."""
 SEED_KINDS = ("track", "artist", "taste")
 EVENT_KINDS = ("listen", "like", "dislike")
-
-
-def _now() -> Any:
-    return mapped_column(server_default=func.now(), nullable=False)
-
-
-def _user_fk(**kwargs: Any) -> Any:
-    return mapped_column(ForeignKey("identity_users.id", ondelete="CASCADE"), **kwargs)
-
-
-def _track_fk(**kwargs: Any) -> Any:
-    return mapped_column(ForeignKey("catalog_tracks.id", ondelete="CASCADE"), **kwargs)
 
 
 def _model_fk(**kwargs: Any) -> Any:
@@ -71,7 +59,7 @@ class EmbeddingModel(Base):
     version: Mapped[str] = mapped_column(Text)
     dimension: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text, server_default="")
-    created_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
 
 
 class TrackEmbedding(Base):
@@ -91,10 +79,10 @@ class TrackEmbedding(Base):
     )
 
     model_id: Mapped[uuid.UUID]
-    track_id: Mapped[uuid.UUID] = _track_fk()
+    track_id: Mapped[uuid.UUID] = track_ref()
     dimension: Mapped[int] = mapped_column(Integer)
     embedding: Mapped[Any] = mapped_column(Vector())
-    updated_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class UserVector(Base):
@@ -108,7 +96,7 @@ class UserVector(Base):
         CheckConstraint("source in ('listens', 'profile')", name="source"),
     )
 
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     model_id: Mapped[uuid.UUID] = _model_fk()
     dimension: Mapped[int] = mapped_column(Integer)
     vector: Mapped[Any] = mapped_column(Vector())  # sum of decayed weight x embedding
@@ -117,7 +105,7 @@ class UserVector(Base):
     events: Mapped[int] = mapped_column(Integer, server_default="0")
     source: Mapped[str] = mapped_column(Text, server_default="listens")
     recomputed_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class TasteProfile(Base):
@@ -132,7 +120,7 @@ class TasteProfile(Base):
         CheckConstraint("bass_level in ('low', 'medium', 'high')", name="bass_level"),
     )
 
-    user_id: Mapped[uuid.UUID] = _user_fk(primary_key=True)
+    user_id: Mapped[uuid.UUID] = user_ref(primary_key=True)
     genres: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     favourite_artists: Mapped[list[str]] = mapped_column(
         ARRAY(Text), server_default=text("'{}'::text[]")
@@ -142,8 +130,8 @@ class TasteProfile(Base):
     tempo_min: Mapped[float | None]
     tempo_max: Mapped[float | None]
     explicit_lyrics: Mapped[bool] = mapped_column(server_default="true")
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class TasteEvent(Base):
@@ -158,7 +146,7 @@ class TasteEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     track_id: Mapped[uuid.UUID]
     kind: Mapped[str] = mapped_column(Text)
     weight: Mapped[float] = mapped_column(Double)
@@ -177,15 +165,15 @@ class Station(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
-    user_id: Mapped[uuid.UUID] = _user_fk()
+    user_id: Mapped[uuid.UUID] = user_ref()
     model_id: Mapped[uuid.UUID] = _model_fk()
     seed_kind: Mapped[str] = mapped_column(Text)
     seed_ref: Mapped[str | None] = mapped_column(Text)  # the track id or artist name
     seed_vector: Mapped[Any] = mapped_column(Vector())
     vector: Mapped[Any] = mapped_column(Vector())  # where the station points now
     played: Mapped[int] = mapped_column(Integer, server_default="0")
-    created_at: Mapped[datetime] = _now()
-    updated_at: Mapped[datetime] = _now()
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
 
 
 class StationTrack(Base):
@@ -197,9 +185,9 @@ class StationTrack(Base):
     station_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("taste_stations.id", ondelete="CASCADE")
     )
-    track_id: Mapped[uuid.UUID] = _track_fk()
+    track_id: Mapped[uuid.UUID] = track_ref()
     position: Mapped[int] = mapped_column(Integer)
-    added_at: Mapped[datetime] = _now()
+    added_at: Mapped[datetime] = now_column()
 
 
 class RecallMeasurement(Base):
@@ -211,4 +199,4 @@ class RecallMeasurement(Base):
     recall_at_10: Mapped[float] = mapped_column(Double)
     queries: Mapped[int] = mapped_column(Integer)
     ef_search: Mapped[int] = mapped_column(Integer)
-    measured_at: Mapped[datetime] = _now()
+    measured_at: Mapped[datetime] = now_column()

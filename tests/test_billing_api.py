@@ -24,6 +24,7 @@ from tests.billing_support import (
     signed_body,
     subscription_object,
 )
+from tests.conftest import settings_for_tests
 from tests.identity.factories import bearer, sign_in, signup
 
 __all__ = ["billing_client", "client_with", "fake_stripe"]
@@ -391,4 +392,6 @@ async def test_without_any_plan_the_defaults_are_shown(billing_client: Any) -> N
     async with billing_client() as client:
         _, headers = await user_of(client)
         shown = (await client.get("/v1/me/entitlements", headers=headers)).json()
-    assert shown == {"plan": "free", "entitlements": Entitlements().as_mapping()}
+    quota = settings_for_tests().media_quota_bytes
+    assert shown == {"plan": "free", "entitlements": Entitlements().as_mapping(quota)}
+    assert shown["entitlements"]["storage.bytes"] == quota  # the deployment's, not unlimited

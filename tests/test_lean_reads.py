@@ -166,7 +166,7 @@ class TestHotReadsMatchTheirResponseModels:
         granted = await entitlements(session, user.id)
         assert assert_matches(EntitlementsOut, lean) == {
             "plan": "pro",
-            "entitlements": granted.as_mapping(),
+            "entitlements": granted.as_mapping(settings_for_tests().media_quota_bytes),
         }
 
     async def test_coins_holders_pools_and_events(

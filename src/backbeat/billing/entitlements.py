@@ -76,9 +76,13 @@ class Entitlements:
         deployment's `media_quota_bytes`); None: unlimited."""
         return self.storage_bytes if "storage.bytes" in self.granted else default
 
-    def as_mapping(self) -> dict[str, int | bool | None]:
-        """The entitlements by their public names, as the API shows them."""
-        return {name: getattr(self, attribute) for name, attribute in {**LIMITS, **FLAGS}.items()}
+    def as_mapping(self, storage_default: int | None = None) -> dict[str, int | bool | None]:
+        """The entitlements by their public names, as the API shows them: storage the plan does
+        not set shows the deployment's quota (`storage_default`), never null (unlimited)."""
+        shown = {name: getattr(self, attribute) for name, attribute in {**LIMITS, **FLAGS}.items()}
+        if storage_default is not None and "storage.bytes" not in self.granted:
+            shown["storage.bytes"] = storage_default
+        return shown
 
     @classmethod
     def of_plan(cls, plan: str, values: Mapping[str, Any]) -> Entitlements:
@@ -130,19 +134,30 @@ def forget_entitlements(session: AsyncSession) -> None:
 
 DEFAULTS_JSON = json.dumps(Entitlements().as_mapping())
 """The defaults, as the JSON a plan's entitlements are merged over."""
+
+
+def defaults_sql(storage_param: str) -> str:
+    """The defaults in SQL, with the deployment's storage quota bound as `storage_param`
+    (a plan that sets no `storage.bytes` gets that quota, not unlimited)."""
+    return (
+        f"('{DEFAULTS_JSON}'::jsonb || "
+        f"jsonb_build_object('storage.bytes', cast({storage_param} as bigint)))"
+    )
+
+
 MY_ENTITLEMENTS = Read(
     "select coalesce((select json_build_object('plan', code, 'entitlements', "  # noqa: S608
-    f"'{DEFAULTS_JSON}'::jsonb || entitlements) from ("
+    f"{defaults_sql('%(storage)s')} || entitlements) from ("
     + _PLANS.format(user="(select auth.uid())")
     + f") plans order by rank limit 1), json_build_object('plan', '{FREE_PLAN}', "
-    f"'entitlements', '{DEFAULTS_JSON}'::jsonb))::text"
+    f"'entitlements', {defaults_sql('%(storage)s')}))::text"
 )
 """GET /v1/me/entitlements in one round trip: the same plan choice and defaults as
 `entitlements()` (plans are checked when defined, so their values have the right types)."""
 
 
-async def my_entitlements_json(read: ReadSession) -> str:
+async def my_entitlements_json(read: ReadSession, *, storage_default: int) -> str:
     """The caller's entitlements as the API shows them."""
-    found = await read.one(MY_ENTITLEMENTS)
+    found = await read.one(MY_ENTITLEMENTS, storage=storage_default)
     assert found is not None  # coalesce always gives a row
     return found

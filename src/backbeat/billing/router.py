@@ -34,9 +34,9 @@ router = APIRouter(prefix="/v1", tags=["billing"])
 
 
 @router.get("/plans", response_model=PlanList)
-async def list_plans(read: DbRead) -> Response:
+async def list_plans(read: DbRead, settings: AppSettings) -> Response:
     """The public plans, their prices and what each grants."""
-    return json_text(await billing.plans_json(read))
+    return json_text(await billing.plans_json(read, storage_default=settings.media_quota_bytes))
 
 
 @router.post("/billing/checkout", status_code=status.HTTP_201_CREATED)
@@ -100,9 +100,10 @@ async def my_payment_methods(read: DbRead, user: CurrentUser) -> Response:
 
 
 @router.get("/me/entitlements", response_model=EntitlementsOut)
-async def my_entitlements(read: DbRead, user: CurrentUser) -> Response:
+async def my_entitlements(read: DbRead, user: CurrentUser, settings: AppSettings) -> Response:
     """What your plan grants now (null: unlimited)."""
-    return json_text(await my_entitlements_json(read))
+    quota = settings.media_quota_bytes
+    return json_text(await my_entitlements_json(read, storage_default=quota))
 
 
 @router.post("/admin/subscriptions", status_code=status.HTTP_201_CREATED)
@@ -123,7 +124,11 @@ async def revoke(
 
 @router.put("/admin/plans/{code}", response_model=PlanOut)
 async def put_plan(
-    code: Annotated[PlanCode, Path()], body: PlanIn, session: BillingSession, user: CurrentUser
+    code: Annotated[PlanCode, Path()],
+    body: PlanIn,
+    session: BillingSession,
+    user: CurrentUser,
+    settings: AppSettings,
 ) -> Response:
     """An admin defines a plan or replaces its fields, entitlements and prices (lookup keys
     `<code>_<interval>`; set `stripe_price_id` or create Stripe prices with those keys)."""
@@ -142,5 +147,6 @@ async def put_plan(
         is_public=body.is_public,
         sort_order=body.sort_order,
         actor_role=user.role,
+        storage_default=settings.media_quota_bytes,
     )
     return json_text(found)

@@ -11,27 +11,32 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backbeat.billing.entitlements import DEFAULTS_JSON, forget_entitlements, problems_of
+from backbeat.billing.entitlements import defaults_sql, forget_entitlements, problems_of
 from backbeat.billing.errors import AdminsOnly, InvalidEntitlements, PlanNotFound
 from backbeat.billing.models import Plan, Price
 from backbeat.reads import Read, ReadSession
 
-PLAN_JSON = f"""json_build_object(
+
+def plan_json(storage_param: str) -> str:
+    """A plan as the API shows it: its entitlements over the defaults (the deployment's storage
+    quota bound as `storage_param`), its prices."""
+    return f"""json_build_object(
   'code', p.code, 'name', p.name, 'description', p.description, 'trial_days', p.trial_days,
-  'entitlements', '{DEFAULTS_JSON}'::jsonb || p.entitlements,
+  'entitlements', {defaults_sql(storage_param)} || p.entitlements,
   'prices', coalesce((select json_agg(json_build_object('interval', r.interval,
       'amount_minor', r.amount_minor, 'asset', r.asset, 'lookup_key', r.lookup_key)
       order by r.interval, r.asset) from billing_prices r where r.plan_id = p.id), '[]'))"""  # noqa: S608
-"""A plan as the API shows it: its entitlements over the defaults (a constant), its prices."""
-PLANS_READ = Read(f"""select json_build_object('items', coalesce(json_agg({PLAN_JSON}
+
+
+PLANS_READ = Read(f"""select json_build_object('items', coalesce(json_agg({plan_json("%(storage)s")}
   order by p.sort_order, p.code), '[]'))::text
 from billing_plans p where p.is_public""")  # noqa: S608 - constants only
-ONE_PLAN = text(f"select {PLAN_JSON}::text from billing_plans p where p.id = :plan")  # noqa: S608
+ONE_PLAN = text(f"select {plan_json(':storage')}::text from billing_plans p where p.id = :plan")  # noqa: S608
 
 
-async def plans_json(read: ReadSession) -> str:
+async def plans_json(read: ReadSession, *, storage_default: int) -> str:
     """GET /v1/plans: `{items: [...]}`."""
-    found = await read.one(PLANS_READ)
+    found = await read.one(PLANS_READ, storage=storage_default)
     assert found is not None  # an aggregate always returns its row
     return found
 
@@ -153,6 +158,7 @@ async def put_plan(
     is_public: bool,
     sort_order: int,
     actor_role: str,
+    storage_default: int,
 ) -> str:
     """An admin defines or updates a plan; the plan as the API shows it."""
     if actor_role != "admin":
@@ -168,4 +174,4 @@ async def put_plan(
         is_public=is_public,
         sort_order=sort_order,
     )
-    return str(await session.scalar(ONE_PLAN, {"plan": plan_id}))
+    return str(await session.scalar(ONE_PLAN, {"plan": plan_id, "storage": storage_default}))
